@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv and install into it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ARTIFACTS ?= artifacts
+
+.PHONY: demo test install install-test bench-suite clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files: re-install only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# The main job end to end on the vendored MNIST: train v1-v3, export every format, bench them all.
+demo: install
+	$(BIN)/edgedigits models
+	$(BIN)/edgedigits train all --artifacts-dir $(ARTIFACTS)
+	$(BIN)/edgedigits export all --int8 --artifacts-dir $(ARTIFACTS)
+	@echo
+	@echo "Artifacts, manifests and reports are in $(ARTIFACTS)/"
+
+test: install-test
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(ARTIFACTS)/v1 $(ARTIFACTS)/v2 $(ARTIFACTS)/v3 $(ARTIFACTS)/report

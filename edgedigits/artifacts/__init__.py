@@ -1,0 +1,79 @@
+"""The artifact formats: one small module each, listed explicitly in FORMAT_MODULES.
+
+A format module ends with `ARTIFACT = Artifact(...)`: its file name, the runtime that loads it, the tolerance
+its export check and bench verdict use by default, and an `export(context, destination)` function that
+writes the file and returns extra facts for the manifest (e.g. calibration settings).
+A new format is one new module plus one line here; the tests parametrise over ARTIFACTS.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from edgedigits.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Parity thresholds. Float formats are held to probabilities; quantized ones to decisions."""
+
+    max_abs_prob_diff: float | None = None  # max |Δp| over all images and classes
+    min_agreement: float | None = None  # % of images with the same top-1 class as Keras
+    max_accuracy_drop: float | None = None  # percentage points below Keras' accuracy
+
+
+@dataclass
+class ExportContext:
+    """What a format's exporter may use: the float32 Keras model and a seeded calibration sample."""
+
+    model: Any  # keras.Model, float32
+    calibration_images: Callable[[], np.ndarray]  # float32 [N,28,28,1] from the *training* set, lazily drawn
+    calibration: dict  # {"samples": N, "seed": S, "source": "..."} recorded in the manifest
+    opset: int = 17
+    work_dir: Path | None = None  # a scratch folder for exporters that need intermediate files
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str  # "<runtime family>_<precision>", e.g. "tflite_int8"
+    file: str  # file name inside the model folder
+    runtime: str  # key of edgedigits.runtimes.RUNTIMES
+    precision: str  # "float32", "int8", …
+    description: str
+    export: Callable[[ExportContext, Path], dict]
+    tolerance: Tolerance = field(default_factory=Tolerance)  # the bench verdict's defaults
+    export_tolerance: Tolerance = field(default_factory=Tolerance)  # the check right after export (few images)
+    calibrated: bool = False  # uses the calibration sample
+
+
+FORMAT_MODULES = ("tflite_float32", "tflite_int8", "onnx_float32")
+# Short names accepted on the command line.
+ALIASES = {"float32": "tflite_float32", "int8": "tflite_int8", "onnx": "onnx_float32"}
+
+
+def _load_registry() -> dict[str, Artifact]:
+    registry = {}
+    for module_name in FORMAT_MODULES:
+        artifact = importlib.import_module(f"edgedigits.artifacts.{module_name}").ARTIFACT
+        registry[artifact.name] = artifact
+    return registry
+
+
+ARTIFACTS: dict[str, Artifact] = _load_registry()
+
+
+def resolve_formats(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Map CLI names (aliases or full names) to registry names, in registry order, without duplicates."""
+    wanted = set()
+    for raw in names:
+        name = ALIASES.get(raw.strip(), raw.strip())
+        if name not in ARTIFACTS:
+            choices = sorted(set(ALIASES) | set(ARTIFACTS))
+            raise UsageError(f"unknown format '{raw}' (choose from {', '.join(choices)})")
+        wanted.add(name)
+    return tuple(name for name in ARTIFACTS if name in wanted)

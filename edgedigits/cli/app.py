@@ -1,0 +1,94 @@
+"""The Typer application, shared console objects and the error boundary every command goes through."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+from rich.console import Console
+
+from edgedigits import __version__
+from edgedigits.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EdgeDigitsError
+from edgedigits.quiet import quiet_environment
+
+EXIT_INTERNAL = 3  # a bug in edgedigits, not in the user's input
+
+app = typer.Typer(
+    name="edgedigits",
+    help="Train the seed's MNIST CNNs, export them to TFLite/ONNX, and prove the artifacts answer like Keras.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals here are 60k-image arrays
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+# Options shared by several commands.
+ArtifactsDir = Annotated[Path, typer.Option("--artifacts-dir", "-o", help="Folder holding one sub-folder per model.")]
+DataDir = Annotated[Optional[Path], typer.Option(
+    "--data-dir", help="Folder with the four MNIST .gz files (default: $EDGEDIGITS_DATA, then the vendored copy).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"edgedigits {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and native library logs.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    if debug:
+        os.environ["EDGEDIGITS_DEBUG"] = "1"
+    else:
+        quiet_environment()
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def guarded(command: Callable) -> Callable:
+    """Turn EdgeDigitsError into a one-line message and its exit code; keep tracebacks for --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except EdgeDigitsError as err:
+            if os.environ.get("EDGEDIGITS_DEBUG"):
+                raise
+            raise fail(str(err), err.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted; artifacts on disk are unchanged or complete", 130) from None
+        except MemoryError:
+            raise fail("out of memory", EXIT_BAD_INPUT) from None
+        except Exception as err:  # a bug: say so in one line, the traceback is one flag away
+            if os.environ.get("EDGEDIGITS_DEBUG"):
+                raise
+            detail = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+            raise fail(f"internal error {type(err).__name__}: {detail} (rerun with --debug for the traceback)",
+                       EXIT_INTERNAL) from None
+
+    return wrapper
+
+
+def model_names(name: str) -> list[str]:
+    """'all' -> every registry model; else the one name (validated by the caller through get_spec)."""
+    from edgedigits.models import MODELS, get_spec
+
+    if name == "all":
+        return list(MODELS)
+    return [get_spec(name).name]
+
+
+__all__ = ["app", "console", "err_console", "guarded", "fail", "EXIT_CHECK_FAILED", "model_names", "sys"]

@@ -1,0 +1,61 @@
+"""`edgedigits train`: fit a registry model on MNIST, with a progress bar and a line per epoch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from edgedigits.cli.app import ArtifactsDir, DataDir, app, console, guarded, model_names
+from edgedigits.config import DEFAULT_ARTIFACTS_DIR, DEFAULT_EPOCHS, TrainConfig
+
+
+def run_training(name: str, *, artifacts_dir: Path, config: TrainConfig, data_dir: Path | None):
+    """Train one model with a rich progress display; shared by `train` and `export` (train-if-missing)."""
+    from edgedigits.data import load_mnist
+    from edgedigits.models import get_spec
+    from edgedigits.train import resolve_precision, train_model, validate
+
+    spec = get_spec(name)
+    validate(config)
+    mnist = load_mnist(data_dir)
+    console.print(f"[bold]train {name}[/]: {config.epochs} epochs, batch {config.batch_size}, seed {config.seed}, "
+                  f"precision {resolve_precision(config.precision)}, data {mnist.source}")
+    with Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(f"{name} epochs", total=config.epochs)
+
+        def on_epoch(epoch: int, epochs: int, logs: dict, seconds: float) -> None:
+            progress.console.print(
+                f"  epoch {epoch:>2}/{epochs}  loss {logs.get('loss', float('nan')):.4f}  "
+                f"acc {logs.get('accuracy', float('nan')) * 100:6.2f}%  "
+                f"test acc {logs.get('val_accuracy', float('nan')) * 100:6.2f}%  {seconds:5.1f} s")
+            progress.advance(task)
+
+        result = train_model(spec=spec, mnist=mnist, out_dir=artifacts_dir / name, config=config, on_epoch=on_epoch)
+    console.print(f"  [green]✓[/] {name}: test accuracy [bold]{result.test_accuracy:.2f}%[/] "
+                  f"(blog {spec.blog_accuracy:.2f}%), {result.seconds_per_epoch:.1f} s/epoch → {result.model_path}")
+    return result
+
+
+@app.command("train")
+@guarded
+def train_command(
+    model: Annotated[str, typer.Argument(help="Model name (v1, v2, v3) or 'all'.")],
+    epochs: Annotated[Optional[int], typer.Option(help="Epochs (default per model: v1 12, v2 12, v3 15).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Batch size (the blog's 128).")] = TrainConfig.batch_size,
+    seed: Annotated[int, typer.Option(help="Seed for weights init and shuffling; same seed → same weights.")] = 0,
+    precision: Annotated[str, typer.Option(
+        help="auto: bfloat16 compute where the CPU has native bf16, else float32. Weights stay float32.")] = "auto",
+    steps_per_execution: Annotated[int, typer.Option(help="Batches per graph call (speed only).")] = 20,
+    train_samples: Annotated[Optional[int], typer.Option(help="Train on the first N images only.")] = None,
+    artifacts_dir: ArtifactsDir = DEFAULT_ARTIFACTS_DIR,
+    data_dir: DataDir = None,
+) -> None:
+    """Train a model on MNIST and save artifacts/<model>/model.keras and train.json."""
+    for name in model_names(model):
+        config = TrainConfig(epochs=epochs or DEFAULT_EPOCHS[name], batch_size=batch_size, seed=seed,
+                             precision=precision, steps_per_execution=steps_per_execution, train_samples=train_samples)
+        run_training(name, artifacts_dir=artifacts_dir, config=config, data_dir=data_dir)

@@ -1,0 +1,151 @@
+"""Export a trained model to every requested format, verify each, and record it in the manifest.
+
+For each format: write to a temp file, load it in its runtime, compare with Keras on test images, and only
+then rename it into place. The manifest is written last, atomically, from what is on disk under an exclusive
+lock, so concurrent or interrupted exports never leave a manifest naming files from two different runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from edgedigits.artifacts import ARTIFACTS, Artifact, ExportContext
+from edgedigits.config import ExportConfig
+from edgedigits.data import LABELS, PREPROCESSING, Mnist, calibration_sample, scale
+from edgedigits.environment import library_versions
+from edgedigits.errors import ArtifactError, CheckFailed
+from edgedigits.fileio import atomic_path, remove_stale_temp_files, sha256_file
+from edgedigits.manifest import SCHEMA_VERSION, read_manifest, write_manifest
+from edgedigits.quiet import native_output_silenced
+from edgedigits.parity import compare, structure_problems, violations
+from edgedigits.runtimes import open_runtime
+from edgedigits.train import MODEL_FILE
+
+LOCK_NAME = ".export.lock"
+ArtifactCallback = Callable[[str, dict], None]  # (format name, manifest entry)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    model_dir: Path
+    manifest: dict
+    exported: tuple[str, ...]
+
+
+@contextlib.contextmanager
+def export_lock(model_dir: Path) -> Iterator[None]:
+    """Serialise exports into one folder (a second export waits for the first)."""
+    with open(model_dir / LOCK_NAME, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _verify(artifact: Artifact, path: Path, reference: np.ndarray, images: np.ndarray, labels: np.ndarray) -> dict:
+    """Load the freshly written file in its runtime and hold it to the format's export tolerance."""
+    runtime = open_runtime(artifact.runtime, path)
+    candidate = runtime.predict(images)
+    problems = structure_problems(reference, candidate)
+    parity = compare(reference, candidate, labels) if not problems else None
+    if parity is not None:
+        problems = violations(parity, artifact.export_tolerance)
+    if problems:
+        raise CheckFailed(f"{artifact.file}: export verification against Keras failed: {'; '.join(problems)}")
+    return {
+        "io": {"inputs": [spec.to_json() for spec in runtime.inputs], "outputs": [spec.to_json() for spec in runtime.outputs]},
+        "verification": {"images": parity.images, "agreement": round(parity.agreement, 4),
+                         "max_abs_diff": parity.max_abs_diff, "mean_abs_diff": parity.mean_abs_diff},
+    }
+
+
+def _surviving_entries(model_dir: Path, previous: dict, source_sha256: str) -> dict:
+    """Entries of the previous manifest still valid: same source model, file present with the same sha256."""
+    if previous.get("source", {}).get("sha256") != source_sha256:
+        return {}
+    kept = {}
+    for name, entry in previous.get("artifacts", {}).items():
+        path = model_dir / entry["file"]
+        if name in ARTIFACTS and path.is_file() and sha256_file(path) == entry["sha256"]:
+            kept[name] = entry
+    return kept
+
+
+def _in_registry_order(entries: dict) -> dict:
+    return {name: entries[name] for name in ARTIFACTS if name in entries}
+
+
+def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportConfig, mnist: Mnist,
+                 on_artifact: ArtifactCallback | None = None) -> ExportResult:
+    """Export `model_dir/model.keras` to `formats`; raises CheckFailed if an artifact disagrees with Keras."""
+    from edgedigits.runtimes.keras_rt import load_keras_model
+
+    model_dir = Path(model_dir)
+    source = model_dir / MODEL_FILE
+    if not source.is_file():
+        raise ArtifactError(f"{source}: no trained model (run `edgedigits train` first)")
+    model = load_keras_model(source)
+    source_sha256 = sha256_file(source)
+
+    images, labels = scale(mnist.x_test[:config.verify_samples]), mnist.y_test[:config.verify_samples]
+    reference = np.asarray(model(images, training=False), dtype=np.float32)
+    calibration = {"samples": config.calibration_samples, "seed": config.calibration_seed,
+                   "source": "MNIST training set, seeded random sample without replacement"}
+    sample: list[np.ndarray] = []
+
+    def calibration_images() -> np.ndarray:
+        if not sample:
+            sample.append(calibration_sample(mnist, samples=config.calibration_samples, seed=config.calibration_seed))
+        return sample[0]
+
+    entries: dict[str, dict] = {}
+    with export_lock(model_dir), tempfile.TemporaryDirectory(prefix="edgedigits-export-") as work_dir:
+        remove_stale_temp_files(model_dir)
+        for name in formats:
+            artifact = ARTIFACTS[name]
+            context = ExportContext(model=model, calibration_images=calibration_images, calibration=calibration,
+                                    opset=config.onnx_opset, work_dir=Path(work_dir))
+            destination = model_dir / artifact.file
+            with atomic_path(destination) as tmp:
+                with native_output_silenced():
+                    extra = artifact.export(context, tmp)
+                    checked = _verify(artifact, tmp, reference, images, labels)
+                entry = {"format": name, "runtime": artifact.runtime, "precision": artifact.precision,
+                         "description": artifact.description, "file": artifact.file, "bytes": tmp.stat().st_size,
+                         "sha256": sha256_file(tmp), **checked["io"], **extra,
+                         "verification": checked["verification"],
+                         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            entries[name] = entry
+            if on_artifact is not None:
+                on_artifact(name, entry)
+
+        # tf2onnx's lesson: re-run the source model to make sure conversion did not trash it.
+        again = np.asarray(model(images, training=False), dtype=np.float32)
+        if not np.array_equal(again, reference):
+            raise CheckFailed(f"{source}: Keras model changed during export")
+
+        try:
+            previous = read_manifest(model_dir)
+        except ArtifactError:
+            previous = {}
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "model": model.name,
+            "source": {"file": MODEL_FILE, "sha256": source_sha256},
+            "preprocessing": PREPROCESSING,
+            "labels": list(LABELS),
+            "libraries": library_versions(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "artifacts": _in_registry_order(_surviving_entries(model_dir, previous, source_sha256) | entries),
+        }
+        write_manifest(model_dir, manifest)
+    return ExportResult(model_dir, manifest, tuple(entries))

@@ -1,0 +1,67 @@
+"""`manifest.json`: what each artifact folder holds and how it was made. Later commands read only this.
+
+Schema (version 1):
+  schema_version, model, created, source {file, sha256}, preprocessing, labels, libraries,
+  artifacts: {<format name>: {format, runtime, file, bytes, sha256, inputs: [TensorSpec], outputs: [TensorSpec],
+              calibration?, verification, created}}
+A TensorSpec is {name, shape, dtype, quantization?: {scale, zero_point}}; shape uses -1 for a dynamic axis.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from edgedigits.errors import ArtifactError
+from edgedigits.fileio import atomic_write_json, sha256_file
+
+MANIFEST_NAME = "manifest.json"
+SCHEMA_VERSION = 1
+REQUIRED_TOP = ("schema_version", "model", "source", "preprocessing", "labels", "artifacts")
+REQUIRED_ARTIFACT = ("format", "runtime", "file", "bytes", "sha256", "inputs", "outputs")
+
+
+def manifest_path(model_dir: Path) -> Path:
+    return Path(model_dir) / MANIFEST_NAME
+
+
+def read_manifest(model_dir: Path) -> dict[str, Any]:
+    """Load and validate a manifest; ArtifactError naming the file on any problem."""
+    path = manifest_path(model_dir)
+    if not path.is_file():
+        raise ArtifactError(f"{path}: no manifest (run `edgedigits export` first)")
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ArtifactError(f"{path}: manifest is not valid JSON ({err})") from None
+    if not isinstance(payload, dict):
+        raise ArtifactError(f"{path}: manifest must be a JSON object")
+    missing = [key for key in REQUIRED_TOP if key not in payload]
+    if missing:
+        raise ArtifactError(f"{path}: manifest misses field(s) {', '.join(missing)}")
+    if not isinstance(payload["artifacts"], dict):
+        raise ArtifactError(f"{path}: manifest field 'artifacts' must be an object")
+    for name, entry in payload["artifacts"].items():
+        lacking = [key for key in REQUIRED_ARTIFACT if not isinstance(entry, dict) or key not in entry]
+        if lacking:
+            raise ArtifactError(f"{path}: artifact '{name}' misses field(s) {', '.join(lacking)}")
+    return payload
+
+
+def write_manifest(model_dir: Path, manifest: dict[str, Any]) -> None:
+    atomic_write_json(manifest_path(model_dir), manifest)
+
+
+def verify_artifact_file(model_dir: Path, entry: dict[str, Any]) -> Path:
+    """The artifact's path, after checking it exists and its sha256 matches the manifest (tamper check)."""
+    path = Path(model_dir) / entry["file"]
+    if Path(entry["file"]).name != entry["file"]:
+        # A manifest must not point outside its folder.
+        raise ArtifactError(f"{manifest_path(model_dir)}: artifact file '{entry['file']}' is not a plain file name")
+    if not path.is_file():
+        raise ArtifactError(f"{path}: listed in the manifest but missing")
+    actual = sha256_file(path)
+    if actual != entry["sha256"]:
+        raise ArtifactError(f"{path}: sha256 does not match the manifest (file tampered with or corrupt)")
+    return path

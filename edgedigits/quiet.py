@@ -1,0 +1,53 @@
+"""Silence the chatter native libraries write straight to file descriptors 1 and 2.
+
+TensorFlow's converter prints "Saved artifact at …" and LiteRT logs "Created TensorFlow Lite XNNPACK
+delegate" from C++; neither is useful to a user of a CLI. Output is captured, and replayed if the block fails
+so a real error message is never lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from typing import Iterator
+
+QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "GLOG_minloglevel": "3", "ABSL_MIN_LOG_LEVEL": "3",
+             "TF_ENABLE_ONEDNN_OPTS": None}
+
+
+def quiet_environment() -> None:
+    """Lower native log levels; must run before TensorFlow is imported."""
+    for key, value in QUIET_ENV.items():
+        if value is not None:
+            os.environ.setdefault(key, value)
+
+
+@contextlib.contextmanager
+def native_output_silenced() -> Iterator[None]:
+    if os.environ.get("EDGEDIGITS_DEBUG"):
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        failed = True
+        try:
+            with contextlib.redirect_stdout(open(os.devnull, "w")) as devnull:
+                try:
+                    yield
+                finally:
+                    devnull.close()
+            failed = False
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            if failed and os.environ.get("EDGEDIGITS_SHOW_NATIVE_LOG"):
+                sink.seek(0)
+                sys.stderr.write(sink.read().decode(errors="replace"))

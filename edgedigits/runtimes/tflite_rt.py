@@ -1,0 +1,92 @@
+"""LiteRT (`ai_edge_litert`) runtime for every `.tflite` format, float or quantized."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from edgedigits.runtimes import TensorSpec, check_input, predict_in_chunks
+
+# "default": builtin kernels with XNNPACK, what a phone app gets.
+# "reference": builtin kernels without default delegates, bit-compatible with TFLite Micro on int8 models.
+KERNELS = ("default", "reference")
+
+
+def _spec(detail: dict) -> TensorSpec:
+    scale, zero_point = detail["quantization"]
+    quantized = scale != 0.0
+    shape = tuple(int(d) for d in detail.get("shape_signature", detail["shape"]))
+    return TensorSpec(detail["name"], shape, np.dtype(detail["dtype"]).name,
+                      float(scale) if quantized else None, int(zero_point) if quantized else None)
+
+
+def quantize(values: np.ndarray, spec: TensorSpec) -> np.ndarray:
+    """float -> integer tensor with round **and** clip (the TF tutorial's astype truncates; we round)."""
+    if spec.scale is None:
+        return values.astype(spec.dtype, copy=False)
+    info = np.iinfo(spec.dtype)
+    return np.clip(np.round(values / spec.scale + spec.zero_point), info.min, info.max).astype(spec.dtype)
+
+
+def dequantize(values: np.ndarray, spec: TensorSpec) -> np.ndarray:
+    if spec.scale is None:
+        return values.astype(np.float32, copy=False)
+    return (spec.scale * (values.astype(np.float32) - spec.zero_point)).astype(np.float32)
+
+
+class TFLiteRuntime:
+    name = "tflite"
+
+    def __init__(self, path: Path, *, threads: int, kernels: str = "default"):
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+        if kernels not in KERNELS:
+            raise ValueError(f"kernels must be one of {KERNELS}")
+        resolver = OpResolverType.AUTO if kernels == "default" else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+        self.path = Path(path)
+        self.kernels = kernels
+        self._interpreter = Interpreter(model_path=str(path), num_threads=threads,
+                                        experimental_op_resolver_type=resolver)
+        self._interpreter.allocate_tensors()
+        self._input = self._interpreter.get_input_details()[0]
+        self._output = self._interpreter.get_output_details()[0]
+        self.inputs = [_spec(d) for d in self._interpreter.get_input_details()]
+        self.outputs = [_spec(d) for d in self._interpreter.get_output_details()]
+        self._batch = int(self._input["shape"][0])
+
+    def _resize(self, batch: int) -> None:
+        if batch != self._batch:
+            self._interpreter.resize_tensor_input(self._input["index"], [batch, *self._input["shape"][1:]])
+            self._interpreter.allocate_tensors()
+            self._batch = batch
+
+    def predict_raw(self, quantized: np.ndarray) -> np.ndarray:
+        """Run on an already-quantized input; returns the raw output tensor (int8 for int8 models)."""
+        self._resize(len(quantized))
+        self._interpreter.set_tensor(self._input["index"], quantized)
+        self._interpreter.invoke()
+        return self._interpreter.get_tensor(self._output["index"])
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        check_input(self, images, self.path)
+        return predict_in_chunks(
+            lambda chunk: dequantize(self.predict_raw(quantize(chunk, self.inputs[0])), self.outputs[0]), images)
+
+    def prepare(self, images: np.ndarray):
+        check_input(self, images, self.path)
+        self._resize(len(images))
+        interpreter, input_index, output_index = self._interpreter, self._input["index"], self._output["index"]
+        in_spec, out_spec = self.inputs[0], self.outputs[0]
+
+        def infer() -> np.ndarray:
+            # What an app does per frame: quantize, copy in, invoke, read and dequantize.
+            interpreter.set_tensor(input_index, quantize(images, in_spec))
+            interpreter.invoke()
+            return dequantize(interpreter.get_tensor(output_index), out_spec)
+
+        return infer
+
+
+def open(path: Path, *, threads: int, kernels: str = "default") -> TFLiteRuntime:  # noqa: A001 - registry hook
+    return TFLiteRuntime(path, threads=threads, kernels=kernels)
