@@ -13,15 +13,15 @@ import sys
 import tempfile
 from typing import Iterator
 
-QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "GLOG_minloglevel": "3", "ABSL_MIN_LOG_LEVEL": "3",
-             "TF_ENABLE_ONEDNN_OPTS": None}
+QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "GLOG_minloglevel": "3", "ABSL_MIN_LOG_LEVEL": "3"}
 
 
 def quiet_environment() -> None:
     """Lower native log levels; must run before TensorFlow is imported."""
+    if os.environ.get("EDGEDIGITS_DEBUG"):
+        return
     for key, value in QUIET_ENV.items():
-        if value is not None:
-            os.environ.setdefault(key, value)
+        os.environ.setdefault(key, value)
 
 
 @contextlib.contextmanager
@@ -51,3 +51,16 @@ def native_output_silenced() -> Iterator[None]:
             if failed and os.environ.get("EDGEDIGITS_SHOW_NATIVE_LOG"):
                 sink.seek(0)
                 sys.stderr.write(sink.read().decode(errors="replace"))
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow and Keras with their start-up banners (oneDNN, CUDA stubs, absl) silenced.
+
+    Commands that need TensorFlow call this first; `edgedigits --help` and `models` never do.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    quiet_environment()
+    with native_output_silenced():
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401

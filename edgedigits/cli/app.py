@@ -13,7 +13,7 @@ from rich.console import Console
 
 from edgedigits import __version__
 from edgedigits.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EdgeDigitsError
-from edgedigits.quiet import quiet_environment
+from edgedigits.quiet import import_tensorflow_quietly, quiet_environment
 
 EXIT_INTERNAL = 3  # a bug in edgedigits, not in the user's input
 
@@ -24,8 +24,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals here are 60k-image arrays
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 # Options shared by several commands.
 ArtifactsDir = Annotated[Path, typer.Option("--artifacts-dir", "-o", help="Folder holding one sub-folder per model.")]
@@ -55,12 +55,19 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
-def guarded(command: Callable) -> Callable:
-    """Turn EdgeDigitsError into a one-line message and its exit code; keep tracebacks for --debug."""
+def guarded(command: Callable | None = None, *, needs_tensorflow: bool = True) -> Callable:
+    """Turn EdgeDigitsError into a one-line message and its exit code; keep tracebacks for --debug.
+
+    Commands that need TensorFlow get it imported up front with its start-up banners silenced.
+    """
+    if command is None:
+        return functools.partial(guarded, needs_tensorflow=needs_tensorflow)
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
+            if needs_tensorflow:
+                import_tensorflow_quietly()
             return command(*args, **kwargs)
         except typer.Exit:
             raise

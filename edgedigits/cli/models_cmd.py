@@ -12,7 +12,7 @@ from edgedigits.cli.app import app, console, guarded
 
 
 @app.command("models")
-@guarded
+@guarded(needs_tensorflow=False)
 def models_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
