@@ -51,9 +51,13 @@ class Artifact:
     calibrated: bool = False  # uses the calibration sample
 
 
-FORMAT_MODULES = ("tflite_float32", "tflite_int8", "onnx_float32")
+# Registry order is table order (manifest, bench): TFLite from largest to smallest, then ONNX.
+FORMAT_MODULES = ("tflite_float32", "tflite_fp16", "tflite_dynamic", "tflite_int8", "tflite_int8_float_io",
+                  "tflite_int8_aiq", "onnx_float32", "onnx_int8")
 # Short names accepted on the command line.
-ALIASES = {"float32": "tflite_float32", "int8": "tflite_int8", "onnx": "onnx_float32"}
+ALIASES = {"float32": "tflite_float32", "int8": "tflite_int8", "onnx": "onnx_float32",
+           "fp16": "tflite_fp16", "dynamic": "tflite_dynamic", "int8-float-io": "tflite_int8_float_io",
+           "int8-aiq": "tflite_int8_aiq", "onnx-int8": "onnx_int8"}
 
 
 def _load_registry() -> dict[str, Artifact]:
@@ -68,12 +72,15 @@ ARTIFACTS: dict[str, Artifact] = _load_registry()
 
 
 def resolve_formats(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """Map CLI names (aliases or full names) to registry names, in registry order, without duplicates."""
+    """Map CLI names (aliases, full names or "all") to registry names, in registry order, without duplicates."""
     wanted = set()
     for raw in names:
+        if raw.strip() == "all":
+            wanted.update(ARTIFACTS)
+            continue
         name = ALIASES.get(raw.strip(), raw.strip())
         if name not in ARTIFACTS:
-            choices = sorted(set(ALIASES) | set(ARTIFACTS))
+            choices = ["all", *sorted(set(ALIASES) | set(ARTIFACTS))]
             raise UsageError(f"unknown format '{raw}' (choose from {', '.join(choices)})")
         wanted.add(name)
     return tuple(name for name in ARTIFACTS if name in wanted)

@@ -19,8 +19,9 @@ def export_command(
     model: Annotated[str, typer.Argument(help="Model name (v1, v2, v3) or 'all'.")],
     int8: Annotated[bool, typer.Option("--int8", help="Also export full-integer int8 TFLite.")] = False,
     formats: Annotated[Optional[str], typer.Option(
-        help="Comma-separated formats (e.g. float32,int8,onnx or full names); overrides the defaults.")] = None,
-    calibration_samples: Annotated[int, typer.Option(help="Training images used to calibrate int8.")] = 500,
+        help="Comma-separated formats, or 'all': float32, fp16, dynamic, int8, int8-float-io, int8-aiq, onnx, "
+             "onnx-int8 (or full names); overrides the defaults.")] = None,
+    calibration_samples: Annotated[int, typer.Option(help="Training images used to calibrate the int8 formats.")] = 500,
     calibration_seed: Annotated[int, typer.Option(help="Seed of the calibration sample.")] = 0,
     artifacts_dir: ArtifactsDir = DEFAULT_ARTIFACTS_DIR,
     data_dir: DataDir = None,
@@ -51,7 +52,7 @@ def export_command(
 
         def report(fmt: str, entry: dict) -> None:
             check = entry["verification"]
-            console.print(f"  [green]✓[/] {entry['file']:<15} {entry['bytes']:>9,} B  verified on {check['images']} "
+            console.print(f"  [green]✓[/] {entry['file']:<21} {entry['bytes']:>9,} B  verified on {check['images']} "
                           f"test images: agreement {check['agreement']:.2f}%, max |Δp| {check['max_abs_diff']:.1e}")
 
         result = export_model(model_dir=model_dir, formats=chosen, config=config, mnist=mnist, on_artifact=report)

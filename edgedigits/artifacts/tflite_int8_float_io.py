@@ -1,0 +1,33 @@
+"""TFLite int8 inside with float32 input and output: the converter adds Quantize/Dequantize at the edges,
+for apps that want int8 kernels without quantizing images themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edgedigits.artifacts import Artifact, ExportContext, Tolerance
+from edgedigits.artifacts.tflite_int8 import representative_dataset
+
+
+def export(context: ExportContext, destination: Path) -> dict:
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(context.model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative_dataset(context)
+    # Int8 builtins only (an op without an int8 kernel fails conversion); I/O types left at float32.
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    destination.write_bytes(converter.convert())
+    return {"calibration": context.calibration | {"method": "TFLite converter min/max over the sample, "
+                                                   "per-channel weights, per-tensor activations"}}
+
+
+# Same graph and calibration as tflite_int8; only the edges differ, so the same decision-level thresholds.
+ARTIFACT = Artifact(
+    name="tflite_int8_float_io", file="int8_float_io.tflite", runtime="tflite", precision="int8",
+    description="TFLite int8 kernels with float32 input and output",
+    export=export,
+    tolerance=Tolerance(min_agreement=99.5, max_accuracy_drop=0.2),
+    export_tolerance=Tolerance(min_agreement=98.0),
+    calibrated=True,
+)
