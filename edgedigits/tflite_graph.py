@@ -1,0 +1,149 @@
+"""Read a `.tflite` file's graph (tensors, operators in execution order) and estimate its tensor arena.
+
+Uses the LiteRT interpreter with the builtin kernels and *no* default delegate, so the operator list is the
+model's own (XNNPACK would replace ops by opaque DELEGATE nodes). `_get_ops_details()` is LiteRT's only way
+to list operators from Python; it is private, so failures are turned into an ArtifactError.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgedigits.errors import ArtifactError
+
+ARENA_ALIGNMENT = 16  # TFLite Micro aligns every arena allocation to 16 bytes
+# Ops whose constant inputs are trainable parameters (weights at position 1, bias at position 2).
+PARAMETERISED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"}
+
+
+@dataclass(frozen=True)
+class Tensor:
+    index: int
+    name: str
+    shape: tuple[int, ...]  # as allocated for batch 1
+    shape_signature: tuple[int, ...]  # -1 for a dynamic axis
+    dtype: str
+    scale: float | None
+    zero_point: int | None
+    constant: bool  # stored in the file (weights, biases, shape constants), not in the arena
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
+
+
+@dataclass(frozen=True)
+class Operator:
+    index: int
+    name: str  # builtin op name, e.g. "CONV_2D"
+    inputs: tuple[int, ...]  # tensor indices; -1 marks an omitted optional input
+    outputs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TfliteGraph:
+    tensors: dict[int, Tensor]
+    operators: list[Operator]
+    inputs: list[Tensor]
+    outputs: list[Tensor]
+
+    def op_counts(self) -> dict[str, int]:
+        return dict(Counter(op.name for op in self.operators))
+
+    def float_ops(self) -> list[str]:
+        """Ops that compute on float tensors: in an int8 model each one is a float fallback."""
+        flagged = []
+        for op in self.operators:
+            dtypes = {self.tensors[i].dtype for i in (*op.inputs, *op.outputs) if i >= 0}
+            if dtypes & {"float32", "float16", "float64"}:
+                flagged.append(f"{op.name}#{op.index}")
+        return flagged
+
+    def parameter_count(self) -> int:
+        counted: set[int] = set()
+        for op in self.operators:
+            if op.name in PARAMETERISED_OPS:
+                counted.update(i for i in op.inputs[1:3] if i >= 0 and self.tensors[i].constant)
+        return int(sum(np.prod(self.tensors[i].shape, dtype=np.int64) for i in counted))
+
+
+def _tensor(detail: dict, constant: bool) -> Tensor:
+    scale, zero_point = detail["quantization"]
+    quantized = scale != 0.0
+    return Tensor(int(detail["index"]), detail["name"], tuple(int(d) for d in detail["shape"]),
+                  tuple(int(d) for d in detail.get("shape_signature", detail["shape"])),
+                  np.dtype(detail["dtype"]).name, float(scale) if quantized else None,
+                  int(zero_point) if quantized else None, constant)
+
+
+def read_tflite_graph(path: Path) -> TfliteGraph:
+    """Tensors and operators of a `.tflite` file (batch 1); ArtifactError naming the file if unreadable."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    from edgedigits.quiet import native_output_silenced
+
+    path = Path(path)
+    try:
+        with native_output_silenced():
+            interpreter = Interpreter(model_path=str(path), num_threads=1,
+                                      experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+            interpreter.allocate_tensors()
+            details = interpreter.get_tensor_details()
+            ops = interpreter._get_ops_details()  # noqa: SLF001 - LiteRT's only operator listing
+            input_ids = [int(d["index"]) for d in interpreter.get_input_details()]
+            output_ids = [int(d["index"]) for d in interpreter.get_output_details()]
+    except Exception as err:  # LiteRT raises ValueError/RuntimeError with multi-line native messages
+        detail = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+        raise ArtifactError(f"{path}: cannot be read as a TFLite model ({detail})") from None
+    operators = [Operator(int(op["index"]), str(op["op_name"]), tuple(int(i) for i in op["inputs"]),
+                          tuple(int(i) for i in op["outputs"])) for op in ops]
+    produced = {i for op in operators for i in op.outputs}
+    # A tensor no op produces and that is not a graph input lives in the file: a constant.
+    tensors = {int(d["index"]): _tensor(d, int(d["index"]) not in produced and int(d["index"]) not in input_ids)
+               for d in details}
+    return TfliteGraph(tensors, operators, [tensors[i] for i in input_ids], [tensors[i] for i in output_ids])
+
+
+def _aligned(nbytes: int) -> int:
+    return -(-nbytes // ARENA_ALIGNMENT) * ARENA_ALIGNMENT
+
+
+@dataclass(frozen=True)
+class ArenaEstimate:
+    peak_activation_bytes: int  # largest sum of simultaneously live non-constant tensors (16-byte aligned)
+    peak_at_op: str  # the operator during which that peak occurs
+    suggested_arena_bytes: int  # peak plus an allowance for TFLite Micro's own bookkeeping, rounded up to 1 KiB
+    bookkeeping_allowance_bytes: int
+
+
+def estimate_arena(graph: TfliteGraph) -> ArenaEstimate:
+    """Greedy liveness estimate of the TFLite Micro tensor arena for batch 1.
+
+    A non-constant tensor is live from the op that produces it (graph inputs: from the start) to the last op
+    that reads it (graph outputs: to the end). The peak over ops of the live bytes is a lower bound on what
+    TFLM's planner needs; fragmentation, scratch buffers (e.g. CMSIS-NN convolutions) and per-tensor
+    structures come on top, hence the allowance. Confirm on the device with `interpreter.arena_used_bytes()`.
+    """
+    steps = len(graph.operators)
+    first: dict[int, int] = {t.index: 0 for t in graph.inputs}
+    last: dict[int, int] = {t.index: steps - 1 for t in graph.outputs}
+    for position, op in enumerate(graph.operators):
+        for i in op.outputs:
+            first.setdefault(i, position)
+        for i in op.inputs:
+            if i >= 0 and not graph.tensors[i].constant:
+                last[i] = max(last.get(i, position), position)
+    peak, peak_op = 0, graph.operators[0].name if graph.operators else "-"
+    for position, op in enumerate(graph.operators):
+        live = sum(_aligned(graph.tensors[i].nbytes) for i, start in first.items()
+                   if start <= position <= last.get(i, start))
+        if live > peak:
+            peak, peak_op = live, f"{op.name}#{op.index}"
+    # ~100 B of TfLiteTensor/TfLiteEvalTensor and node data per tensor and op, plus 1 KiB of fixed structures.
+    allowance = 1024 + 100 * (len(graph.tensors) + steps)
+    suggested = -(-(peak + allowance) // 1024) * 1024
+    return ArenaEstimate(peak, peak_op, suggested, allowance)
