@@ -33,3 +33,31 @@ class ExportConfig:
     verify_samples: int = 500  # test images each artifact is checked against Keras on, right after export
     onnx_opset: int = 17
     extra: dict = field(default_factory=dict)
+
+
+# The shifts `bench --shift` knows (implemented in edgedigits.bench.shift).
+SHIFT_KINDS = ("noise", "rotate", "translate")
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    threads: int = 1  # inference threads per runtime, like a phone's single inference thread
+    runs: int = 200  # minimum number of timed batch-1 calls per runtime
+    min_time_s: float = 0.2  # ...and minimum total timed seconds; both must be reached
+    # A slow runtime (Keras: ~5-8 ms per direct call) stops after this many seconds even below `runs`,
+    # provided it made at least `min_runs_floor` calls; the report records the count actually made.
+    max_time_s: float = 1.0
+    min_runs_floor: int = 20
+    warmup: int = 10  # untimed calls first (allocations, caches, lazy graph tracing)
+    throughput_batch: int = 256  # batch size of the throughput measurement
+    # Threshold overrides; None = each format's registry default (see bench.evaluate.tolerance_for).
+    max_accuracy_drop: float | None = None  # percentage points below Keras
+    min_agreement: float | None = None  # % same top-1 class as Keras
+    max_prob_diff: float | None = None  # max |Δp|, float formats only
+    shifts: tuple[str, ...] = ()  # subset of SHIFT_KINDS
+    shift_seed: int = 0
+    noise_sigma: float = 0.2  # Gaussian noise std on [0,1] pixels
+    max_rotation_deg: float = 15.0  # rotations drawn uniformly in ±this
+    max_translation_px: int = 3  # integer shifts drawn uniformly in ±this on each axis
+    reference_kernels: bool = True  # also check quantized TFLite under LiteRT's reference kernels (what an MCU runs)
+    max_examples: int = 32  # disagreeing digits kept per artifact for the report's image grid

@@ -1,0 +1,147 @@
+"""The images bench evaluates on: the MNIST test set by default, or the user's own labelled data (`--data`).
+
+`--data PATH` accepts
+  * an `.npz` with `x` (uint8 0-255 or float 0-1, shape [N,28,28] or [N,28,28,1]) and `y` (integer labels 0-9);
+  * an IDX pair: a folder holding one `*idx3-ubyte[.gz]` images file and one `*idx1-ubyte[.gz]` labels file,
+    or the two paths joined by a comma (`images,labels`);
+  * a folder of per-label sub-folders `0/ … 9/` of image files, each run through the same MNIST recipe that
+    `edgedigits predict` uses (`edgedigits.preprocess`).
+Whatever the source, the result is float32 [N,28,28,1] in [0,1] plus int labels, and a description the report
+records so a reader knows which data the numbers are about.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgedigits.data import IMAGE_SIZE, LABELS, N_CLASSES, load_mnist, parse_idx, scale
+from edgedigits.errors import DataError, UsageError
+from edgedigits.fileio import sha256_file
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm")
+
+
+@dataclass(frozen=True)
+class EvalData:
+    images: np.ndarray  # float32 [N,28,28,1] in [0,1]
+    labels: np.ndarray  # int64 [N]
+    description: dict  # {"kind", "source", "images", "sha256"?}: saved in the report
+
+
+def _checked(images: np.ndarray, labels: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 1):
+        raise DataError(f"{source}: images must be [N,28,28] or [N,28,28,1], got {list(images.shape)}")
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise DataError(f"{source}: {len(images)} images but labels of shape {list(labels.shape)}")
+    if len(images) == 0:
+        raise DataError(f"{source}: no images")
+    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= N_CLASSES:
+        raise DataError(f"{source}: labels must be integers 0-{N_CLASSES - 1}")
+    if images.dtype == np.uint8:
+        images = images.astype(np.float32) / 255
+    elif np.issubdtype(images.dtype, np.floating):
+        if not np.all(np.isfinite(images)) or images.min() < 0 or images.max() > 1:
+            raise DataError(f"{source}: float images must lie in [0, 1] (store uint8 for 0-255 pixels)")
+        images = images.astype(np.float32)
+    else:
+        raise DataError(f"{source}: images must be uint8 or float, got {images.dtype}")
+    return images, labels.astype(np.int64)
+
+
+def load_npz(path: Path) -> EvalData:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if "x" not in archive or "y" not in archive:
+                raise DataError(f"{path}: .npz must hold arrays 'x' and 'y' (has {', '.join(archive.files) or 'none'})")
+            images, labels = archive["x"], archive["y"]
+    except DataError:
+        raise
+    except (OSError, ValueError) as err:  # not a zip, pickled objects, truncated member …
+        raise DataError(f"{path}: not a readable .npz ({str(err).splitlines()[0][:120]})") from None
+    images, labels = _checked(images, labels, str(path))
+    return EvalData(images, labels, {"kind": "npz", "source": str(path), "images": len(labels),
+                                     "sha256": sha256_file(path)})
+
+
+def _read_idx(path: Path, dims: int) -> np.ndarray:
+    try:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError) as err:
+        raise DataError(f"{path}: cannot read IDX file ({err})") from None
+    return parse_idx(raw, expected_dims=dims, name=str(path))
+
+
+def _idx_pair(path: Path, spec: str) -> tuple[Path, Path]:
+    if "," in spec:
+        first, second = (Path(part.strip()) for part in spec.split(",", 1))
+        return first, second
+    images = sorted(p for p in path.iterdir() if "idx3" in p.name)
+    labels = sorted(p for p in path.iterdir() if "idx1" in p.name)
+    if len(images) != 1 or len(labels) != 1:
+        raise DataError(f"{path}: expected exactly one *idx3* images file and one *idx1* labels file, "
+                        f"found {len(images)} and {len(labels)}")
+    return images[0], labels[0]
+
+
+def load_idx(path: Path, spec: str) -> EvalData:
+    images_path, labels_path = _idx_pair(path, spec)
+    for part in (images_path, labels_path):
+        if not part.is_file():
+            raise DataError(f"{part}: IDX file not found")
+    images, labels = _read_idx(images_path, 3), _read_idx(labels_path, 1)
+    images, labels = _checked(images, labels, str(images_path))
+    return EvalData(images, labels, {"kind": "idx", "source": f"{images_path},{labels_path}", "images": len(labels),
+                                     "sha256": f"{sha256_file(images_path)},{sha256_file(labels_path)}"})
+
+
+def load_image_folder(path: Path) -> EvalData:
+    try:
+        from edgedigits.preprocess import preprocess_image
+    except ImportError:
+        raise UsageError(f"{path}: image folders need edgedigits.preprocess, which this install lacks") from None
+    files = [(int(label), file) for label in LABELS if (path / label).is_dir()
+             for file in sorted((path / label).iterdir())
+             if file.is_file() and not file.name.startswith(".")]
+    if not files:
+        raise DataError(f"{path}: no image files under {path}/0 … {path}/9")
+    for _, file in files:
+        if file.suffix.lower() not in IMAGE_SUFFIXES:
+            raise DataError(f"{file}: not an image file (expected {', '.join(IMAGE_SUFFIXES)})")
+    images = np.stack([np.asarray(preprocess_image(file), dtype=np.float32).reshape(IMAGE_SIZE, IMAGE_SIZE, 1)
+                       for _, file in files])
+    labels = np.asarray([label for label, _ in files], dtype=np.int64)
+    counts = {str(k): int(v) for k, v in zip(*np.unique(labels, return_counts=True))}
+    images, labels = _checked(images, labels, str(path))
+    return EvalData(images, labels, {"kind": "image folder", "source": str(path), "images": len(labels),
+                                     "per_label": counts})
+
+
+def load_eval_data(*, data: Path | str | None = None, data_dir: Path | None = None) -> EvalData:
+    """The evaluation set: `data` when given (see module docstring), else the 10,000 MNIST test images."""
+    if data is None:
+        mnist = load_mnist(data_dir)
+        return EvalData(scale(mnist.x_test), mnist.y_test.astype(np.int64),
+                        {"kind": "mnist test", "source": mnist.source, "images": int(len(mnist.y_test))})
+    if data_dir is not None:
+        raise UsageError("--data and --data-dir are alternatives: give one")
+    spec = str(data)
+    path = Path(spec.split(",", 1)[0]) if "," in spec else Path(spec)
+    if "," in spec:
+        return load_idx(path, spec)
+    if not path.exists():
+        raise DataError(f"{path}: --data path not found")
+    if path.is_file():
+        if path.suffix == ".npz":
+            return load_npz(path)
+        raise DataError(f"{path}: --data file must be an .npz (for an IDX pair give 'images,labels' or their folder)")
+    if any((path / label).is_dir() for label in LABELS):
+        return load_image_folder(path)
+    return load_idx(path, spec)

@@ -1,0 +1,234 @@
+"""`bench_artifacts`: find model folders, bench Keras then every manifest artifact, decide one exit code.
+
+Per model folder: read the manifest, verify and run the Keras source (the reference row), then every artifact
+the manifest lists, each through its own runtime with its registry tolerance. Quantized TFLite artifacts are
+run a second time under LiteRT's reference kernels (what a microcontroller computes). A bad artifact gets a
+status and the loop goes on; the exit code is decided once, at the end:
+2 if anything was corrupt, unloadable or tampered with; else 1 if any artifact FAILs; else 0.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from edgedigits import __version__
+from edgedigits.bench import metrics
+from edgedigits.bench.datasets import EvalData, load_eval_data
+from edgedigits.bench.evaluate import (LOAD_FAILED, OK, PARITY_FAILED, REFERENCE, TAMPERED, Measured, Target,
+                                       measure_target, precision_of, score, tolerance_for)
+from edgedigits.bench.shift import shifted, validate_shifts
+from edgedigits.config import BenchConfig
+from edgedigits.environment import library_versions, machine_info
+from edgedigits.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, ArtifactError, EdgeDigitsError, UsageError
+from edgedigits.manifest import MANIFEST_NAME, read_manifest
+from edgedigits.quiet import native_output_silenced
+
+SCHEMA_VERSION = 1
+ProgressCallback = Callable[[str, int, int], None]  # (what is being benched, done, total)
+# Imported before any load is timed, so "load time" is file → first answer, not a library import.
+_RUNTIME_LIBRARIES = {"keras": "keras", "tflite": "ai_edge_litert.interpreter", "onnxruntime": "onnxruntime"}
+_METRIC_KEYS = ("accuracy", "parity", "problems", "confusion", "confusion_delta", "per_class", "disagreements",
+                "shift")
+
+
+@dataclass
+class BenchResult:
+    report: dict  # the report.json payload (schema in edgedigits.report)
+    exit_code: int
+    images: np.ndarray  # float32 [N,28,28,1]: the evaluation images, for the report's digit grids
+
+
+def validate_config(config: BenchConfig) -> None:
+    """One-line UsageError naming the offending option."""
+    checks = [
+        (config.threads >= 1, f"--threads must be at least 1, got {config.threads}"),
+        (config.runs >= 1, f"--runs must be at least 1, got {config.runs}"),
+        (config.min_time_s >= 0 and config.max_time_s >= config.min_time_s, "latency min/max time must satisfy 0 <= min <= max"),
+        (config.throughput_batch >= 1, f"throughput batch must be at least 1, got {config.throughput_batch}"),
+        (config.max_accuracy_drop is None or 0 <= config.max_accuracy_drop <= 100,
+         f"--max-accuracy-drop must be between 0 and 100 pp, got {config.max_accuracy_drop}"),
+        (config.min_agreement is None or 0 <= config.min_agreement <= 100,
+         f"--min-agreement must be between 0 and 100 %, got {config.min_agreement}"),
+        (config.max_prob_diff is None or 0 <= config.max_prob_diff <= 1,
+         f"--max-prob-diff must be between 0 and 1, got {config.max_prob_diff}"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise UsageError(message)
+    validate_shifts(config.shifts)
+
+
+def discover(path: Path) -> list[Path]:
+    """The folder itself if it holds a manifest, else each sub-folder that does (sorted)."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise UsageError(f"{path}: not a folder (give a model folder or a folder of model folders)")
+    if (path / MANIFEST_NAME).is_file():
+        return [path]
+    found = sorted(child for child in path.iterdir() if child.is_dir() and (child / MANIFEST_NAME).is_file())
+    if not found:
+        raise ArtifactError(f"{path}: no {MANIFEST_NAME} in it or its sub-folders (run `edgedigits export` first)")
+    return found
+
+
+def _targets(manifest: dict, config: BenchConfig) -> list[tuple[Target, dict]]:
+    """(target, manifest entry) for every artifact, plus a reference-kernel twin for quantized TFLite."""
+    targets = []
+    for name, entry in manifest["artifacts"].items():
+        precision = precision_of(entry)
+        targets.append((Target(name, entry.get("format", name), entry["runtime"], precision, entry["file"],
+                               entry["sha256"]), entry))
+        if config.reference_kernels and entry["runtime"] == "tflite" and not precision.startswith("float"):
+            targets.append((Target(f"{name}@reference", entry.get("format", name), "tflite", precision, entry["file"],
+                                   entry["sha256"], {"kernels": "reference"}), entry))
+    return targets
+
+
+def _size_ratio(entry: dict, artifacts: dict) -> float | None:
+    """Bytes relative to the float32 artifact of the same runtime (else any float32 artifact)."""
+    floats = [e for e in artifacts.values() if precision_of(e) == "float32"]
+    same = [e for e in floats if e["runtime"] == entry["runtime"]] or floats
+    return entry["bytes"] / same[0]["bytes"] if same and same[0]["bytes"] else None
+
+
+def _row(target: Target, entry: dict | None, measured: Measured, *, reference: Measured | None, labels: np.ndarray,
+         config: BenchConfig, artifacts: dict) -> dict:
+    tolerance = tolerance_for(entry, config) if entry is not None else None
+    row = {"name": target.name, "format": target.format, "runtime": target.runtime, "precision": target.precision,
+           "kernels": target.options.get("kernels", "default") if target.runtime == "tflite" else None,
+           "file": target.file, "bytes": entry["bytes"] if entry else None,
+           "size_ratio": _size_ratio(entry, artifacts) if entry else None, "sha256": target.sha256,
+           "status": measured.status, "verdict": None, "error": measured.error,
+           "tolerance": asdict(tolerance) if tolerance else None, "latency": measured.latency,
+           "load_ms": measured.load_ms, "predict_s": measured.predict_s}
+    row |= dict.fromkeys(_METRIC_KEYS)
+    if measured.status == OK and reference is not None and reference.status == OK:
+        row |= score(measured, reference=reference, labels=labels, tolerance=tolerance, config=config)
+        if row["problems"]:
+            row["status"] = PARITY_FAILED
+    elif measured.status == PARITY_FAILED:
+        row["problems"] = [measured.error]
+    row["verdict"] = REFERENCE if entry is None and row["status"] == OK else ("PASS" if row["status"] == OK else "FAIL")
+    return row
+
+
+def bench_model(model_dir: Path, *, data: EvalData, shifted_images: dict, config: BenchConfig,
+                progress: Callable[[str], None]) -> dict:
+    """One model folder -> {name, dir, status, error, reference, artifacts, agreement_matrix}."""
+    model = {"name": model_dir.name, "dir": str(model_dir), "status": "ok", "error": None, "reference": None,
+             "artifacts": [], "agreement_matrix": None}
+    try:
+        manifest = read_manifest(model_dir)
+        source = manifest["source"]
+        keras_target = Target("keras", "keras", "keras", "float32", source["file"], source["sha256"])
+    except (EdgeDigitsError, KeyError, TypeError) as err:
+        model |= {"status": "error", "error": str(err) if isinstance(err, EdgeDigitsError)
+                  else f"{model_dir / MANIFEST_NAME}: manifest 'source' lacks file/sha256"}
+        return model
+    measure = dict(model_dir=model_dir, images=data.images, shifted=shifted_images, config=config)
+    progress(f"{model_dir.name} keras")
+    reference = measure_target(keras_target, **measure)
+    model["reference"] = _row(keras_target, None, reference, reference=reference, labels=data.labels, config=config,
+                              artifacts=manifest["artifacts"])
+    if reference.status != OK:
+        model |= {"status": "error", "error": reference.error}
+        return model
+    predictions = {"keras": reference.probabilities.argmax(axis=1)}
+    for target, entry in _targets(manifest, config):
+        progress(f"{model_dir.name} {target.name}")
+        # The reference-kernel twin is a parity check only: its speed is not what a phone sees.
+        measured = measure_target(target, **measure, timed="kernels" not in target.options)
+        model["artifacts"].append(_row(target, entry, measured, reference=reference, labels=data.labels,
+                                       config=config, artifacts=manifest["artifacts"]))
+        if measured.probabilities is not None:
+            predictions[target.name] = measured.probabilities.argmax(axis=1)
+    names, values = metrics.agreement_matrix(predictions)
+    model["agreement_matrix"] = {"runtimes": names, "values": values}
+    return model
+
+
+def _warm_imports(runtimes: set[str]) -> None:
+    for runtime in sorted(runtimes):
+        if runtime in _RUNTIME_LIBRARIES:
+            try:
+                with native_output_silenced():
+                    importlib.import_module(_RUNTIME_LIBRARIES[runtime])
+            except ImportError:
+                pass  # the load itself will report it, for this artifact only
+
+
+def _exit_code(models: list[dict]) -> int:
+    rows = [row for model in models for row in [model["reference"], *model["artifacts"]] if row]
+    if any(model["status"] == "error" for model in models) or any(
+            row["status"] in (TAMPERED, LOAD_FAILED) for row in rows):
+        return EXIT_BAD_INPUT
+    return EXIT_CHECK_FAILED if any(row["verdict"] == "FAIL" for row in rows) else EXIT_OK
+
+
+def _summary(models: list[dict], exit_code: int) -> dict:
+    rows = [row for model in models for row in model["artifacts"]]
+    return {"models": len(models), "artifacts": len(rows),
+            "passed": sum(row["verdict"] == "PASS" for row in rows),
+            "failed": sum(row["status"] == PARITY_FAILED for row in rows),
+            "errors": sum(row["status"] in (TAMPERED, LOAD_FAILED) for row in rows)
+            + sum(model["status"] == "error" for model in models),
+            "exit_code": exit_code, "verdict": {EXIT_OK: "PASS", EXIT_CHECK_FAILED: "FAIL"}.get(exit_code, "ERROR")}
+
+
+def bench_artifacts(*, path: Path, config: BenchConfig, data: EvalData | None = None,
+                    on_progress: ProgressCallback | None = None) -> BenchResult:
+    """Bench every model folder under `path` (see module docstring); raises only for bad usage."""
+    validate_config(config)
+    model_dirs = discover(Path(path))
+    data = data if data is not None else load_eval_data()
+    runtimes = {"keras"}
+    total = 0
+    for model_dir in model_dirs:
+        try:
+            manifest = read_manifest(model_dir)
+            runtimes |= {entry["runtime"] for entry in manifest["artifacts"].values()}
+            total += 1 + len(_targets(manifest, config))
+        except ArtifactError:
+            total += 1
+    shifted_images = {kind: shifted(data.images, kind, config=config) for kind in config.shifts}
+    _warm_imports(runtimes)
+    done = 0
+
+    def progress(label: str) -> None:
+        nonlocal done
+        if on_progress is not None:
+            on_progress(label, done, total)
+        done += 1
+
+    started = time.perf_counter()
+    models = [bench_model(model_dir, data=data, shifted_images=shifted_images, config=config, progress=progress)
+              for model_dir in model_dirs]
+    if on_progress is not None:
+        on_progress("done", total, total)
+    exit_code = _exit_code(models)
+    errors = [message for model in models for message in
+              ([model["error"]] if model["status"] == "error" and model["error"] else [])
+              + [row["error"] for row in model["artifacts"] if row["status"] in (TAMPERED, LOAD_FAILED)]]
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "edgedigits", "version": __version__},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "path": str(path),
+        "seconds": time.perf_counter() - started,
+        "machine": machine_info() | {"threads": config.threads},
+        "libraries": library_versions(),
+        "config": asdict(config) | {"shifts": list(config.shifts)},
+        "data": data.description,
+        "models": models,
+        "summary": _summary(models, exit_code),
+        "errors": errors,
+    }
+    return BenchResult(report, exit_code, data.images)
