@@ -1,8 +1,9 @@
 """Export a trained model to every requested format, verify each, and record it in the manifest.
 
-For each format: write to a temp file, load it in its runtime, compare with Keras on test images, and only
-then rename it into place. The manifest is written last, atomically, from what is on disk under an exclusive
-lock, so concurrent or interrupted exports never leave a manifest naming files from two different runs.
+For each format: write to a temp file, load it in its runtime and compare with Keras on test images. Only when
+every requested artifact passed are they renamed into place together, and the manifest is written last,
+atomically, under an exclusive lock: an interrupted, failed or concurrent export never leaves a manifest naming
+files from two different runs, and never touches the previous artifacts before the new ones are all good.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from edgedigits.config import ExportConfig
 from edgedigits.data import LABELS, PREPROCESSING, Mnist, calibration_sample, scale
 from edgedigits.environment import library_versions
 from edgedigits.errors import ArtifactError, CheckFailed
-from edgedigits.fileio import atomic_path, remove_stale_temp_files, sha256_file
-from edgedigits.manifest import SCHEMA_VERSION, read_manifest, write_manifest
+from edgedigits.fileio import StagedFiles, ensure_writable_dir, remove_stale_temp_files, sha256_file
+from edgedigits.manifest import SCHEMA_VERSION, manifest_bytes, manifest_path, read_manifest
 from edgedigits.quiet import native_output_silenced
 from edgedigits.parity import compare, structure_problems, violations
 from edgedigits.runtimes import open_runtime
@@ -89,7 +90,7 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
     """Export `model_dir/model.keras` to `formats`; raises CheckFailed if an artifact disagrees with Keras."""
     from edgedigits.runtimes.keras_rt import load_keras_model
 
-    model_dir = Path(model_dir)
+    model_dir = ensure_writable_dir(model_dir)
     source = model_dir / MODEL_FILE
     if not source.is_file():
         raise ArtifactError(f"{source}: no trained model (run `edgedigits train` first)")
@@ -108,22 +109,22 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
         return sample[0]
 
     entries: dict[str, dict] = {}
-    with export_lock(model_dir), tempfile.TemporaryDirectory(prefix="edgedigits-export-") as work_dir:
+    with export_lock(model_dir), StagedFiles(model_dir) as staged, \
+            tempfile.TemporaryDirectory(prefix="edgedigits-export-") as work_dir:
         remove_stale_temp_files(model_dir)
+        # Phase 1: write and verify every artifact under a temp name; nothing visible changes yet.
         for name in formats:
             artifact = ARTIFACTS[name]
             context = ExportContext(model=model, calibration_images=calibration_images, calibration=calibration,
                                     opset=config.onnx_opset, work_dir=Path(work_dir))
-            destination = model_dir / artifact.file
-            with atomic_path(destination) as tmp:
-                with native_output_silenced():
-                    extra = artifact.export(context, tmp)
-                    checked = _verify(artifact, tmp, reference, images, labels)
-                entry = {"format": name, "runtime": artifact.runtime, "precision": artifact.precision,
-                         "description": artifact.description, "file": artifact.file, "bytes": tmp.stat().st_size,
-                         "sha256": sha256_file(tmp), **checked["io"], **extra,
-                         "verification": checked["verification"],
-                         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            tmp = staged.path_for(model_dir / artifact.file)
+            with native_output_silenced():
+                extra = artifact.export(context, tmp)
+                checked = _verify(artifact, tmp, reference, images, labels)
+            entry = {"format": name, "runtime": artifact.runtime, "precision": artifact.precision,
+                     "description": artifact.description, "file": artifact.file, "bytes": tmp.stat().st_size,
+                     "sha256": sha256_file(tmp), **checked["io"], **extra, "verification": checked["verification"],
+                     "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
             entries[name] = entry
             if on_artifact is not None:
                 on_artifact(name, entry)
@@ -147,5 +148,6 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "artifacts": _in_registry_order(_surviving_entries(model_dir, previous, source_sha256) | entries),
         }
-        write_manifest(model_dir, manifest)
+        # Phase 2: all verified; rename them into place together, manifest last.
+        staged.commit(last=(manifest_path(model_dir), manifest_bytes(manifest)))
     return ExportResult(model_dir, manifest, tuple(entries))

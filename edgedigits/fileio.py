@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -69,3 +70,62 @@ def remove_stale_temp_files(folder: Path) -> None:
     for stale in Path(folder).glob(TEMP_PREFIX + "*"):
         with contextlib.suppress(OSError):
             stale.unlink()
+
+
+class StagedFiles:
+    """Several files written under temporary names, renamed into place together by `commit()`.
+
+    Until `commit()`, the destinations are untouched; on leaving the `with` block, any file not committed is
+    removed. `commit()` blocks SIGINT/SIGTERM while it renames, so an interrupt cannot leave half the set
+    renamed (signals arriving meanwhile are delivered right after).
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._pending: dict[Path, Path] = {}  # destination -> temp
+
+    def __enter__(self) -> "StagedFiles":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def path_for(self, destination: Path) -> Path:
+        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=Path(destination).suffix, dir=self.folder)
+        os.close(fd)
+        self._pending[Path(destination)] = Path(tmp_name)
+        return Path(tmp_name)
+
+    def commit(self, last: tuple[Path, bytes] | None = None) -> None:
+        """Rename every staged file into place, then write `last` (e.g. the manifest) atomically."""
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            umask = os.umask(0)
+            os.umask(umask)
+            for destination, tmp in list(self._pending.items()):
+                os.chmod(tmp, 0o666 & ~umask)
+                os.replace(tmp, destination)
+                del self._pending[destination]
+            if last is not None:
+                atomic_write_bytes(*last)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def __exit__(self, *exc) -> None:
+        for tmp in self._pending.values():
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        self._pending.clear()
+
+
+def ensure_writable_dir(folder: Path) -> Path:
+    """Create `folder` if needed and prove we can write there, before any long computation starts."""
+    from edgedigits.errors import ArtifactError
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(prefix=TEMP_PREFIX, dir=folder):
+            pass
+    except OSError as err:
+        raise ArtifactError(f"{folder}: output folder is not writable ({err.strerror or err})") from None
+    return folder

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from edgedigits.config import TrainConfig
 from edgedigits.data import Mnist, one_hot, scale
 from edgedigits.environment import has_native_bf16, library_versions, machine_info
 from edgedigits.errors import UsageError
-from edgedigits.fileio import atomic_path, atomic_write_json, sha256_file
+from edgedigits.fileio import StagedFiles, ensure_writable_dir, sha256_file
 from edgedigits.models import ModelSpec, build_model
 
 MODEL_FILE = "model.keras"
@@ -57,6 +58,7 @@ def train_model(*, spec: ModelSpec, mnist: Mnist, out_dir: Path, config: TrainCo
                 on_epoch: EpochCallback | None = None) -> TrainResult:
     """Train `spec` with `config`, save the float32 model and a record of how it was made."""
     validate(config)
+    ensure_writable_dir(out_dir)
     import keras
     import tensorflow as tf
 
@@ -98,27 +100,28 @@ def train_model(*, spec: ModelSpec, mnist: Mnist, out_dir: Path, config: TrainCo
     test_loss = float(-np.mean(np.log(np.clip(probabilities[np.arange(len(x_test)), mnist.y_test], 1e-7, 1.0))))
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model_path = out_dir / MODEL_FILE
-    with atomic_path(model_path) as tmp:
-        final.save(tmp)
-    record = {
-        "model": spec.name,
-        "settings": dataclasses.asdict(config) | {"precision_used": precision, "optimizer": "Adam (Keras defaults)",
-                                                   "loss": "categorical_crossentropy"},
-        "seed": config.seed,
-        "train_images": int(limit),
-        "test_loss": float(test_loss),
-        "test_accuracy": round(float(test_accuracy) * 100, 4),
-        "seconds_per_epoch": [round(seconds, 3) for seconds in epoch_seconds],
-        "mean_seconds_per_epoch": round(sum(epoch_seconds[1:] or epoch_seconds) / len(epoch_seconds[1:] or epoch_seconds), 3),
-        "history": {key: [float(value) for value in values] for key, values in history.history.items()},
-        "model_sha256": sha256_file(model_path),
-        "libraries": library_versions(),
-        "machine": machine_info(),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    record_path = out_dir / TRAIN_RECORD
-    atomic_write_json(record_path, record)
+    model_path, record_path = out_dir / MODEL_FILE, out_dir / TRAIN_RECORD
+    with StagedFiles(out_dir) as staged:
+        staged_model = staged.path_for(model_path)
+        final.save(staged_model)
+        record = {
+            "model": spec.name,
+            "settings": dataclasses.asdict(config) | {"precision_used": precision, "optimizer": "Adam (Keras defaults)",
+                                                       "loss": "categorical_crossentropy"},
+            "seed": config.seed,
+            "train_images": int(limit),
+            "test_loss": float(test_loss),
+            "test_accuracy": round(float(test_accuracy) * 100, 4),
+            "seconds_per_epoch": [round(seconds, 3) for seconds in epoch_seconds],
+            # The first epoch includes graph tracing; the steady-state mean excludes it when there are others.
+            "mean_seconds_per_epoch": round(float(np.mean(epoch_seconds[1:] or epoch_seconds)), 3),
+            "history": {key: [float(value) for value in values] for key, values in history.history.items()},
+            "model_sha256": sha256_file(staged_model),
+            "libraries": library_versions(),
+            "machine": machine_info(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        # model.keras and train.json change together or not at all.
+        staged.commit(last=(record_path, (json.dumps(record, indent=2) + "\n").encode("utf-8")))
     return TrainResult(model_path, record_path, record["test_accuracy"], record["test_loss"],
                        record["mean_seconds_per_epoch"], precision)

@@ -77,6 +77,11 @@ def guarded(command: Callable | None = None, *, needs_tensorflow: bool = True) -
             raise fail(str(err), err.exit_code) from None
         except KeyboardInterrupt:
             raise fail("interrupted; artifacts on disk are unchanged or complete", 130) from None
+        except OSError as err:  # unwritable output folder, disk full, a file where a folder should be …
+            if os.environ.get("EDGEDIGITS_DEBUG"):
+                raise
+            where = err.filename or "file system"
+            raise fail(f"{where}: {err.strerror or err}", EXIT_BAD_INPUT) from None
         except MemoryError:
             raise fail("out of memory", EXIT_BAD_INPUT) from None
         except Exception as err:  # a bug: say so in one line, the traceback is one flag away
