@@ -1,0 +1,94 @@
+"""`edgedigits explain`: where does an int8 model lose accuracy, and how much calibration data does it need?
+
+- `.tflite` int8 made by the TFLite converter: `tf.lite.experimental.QuantizationDebugger` per-layer error
+  (tflite_debug); `keep_float` re-exports with named layers left in float and shows the accuracy/size trade.
+- `.onnx` int8 (static QDQ): `onnxruntime.quantization.qdq_loss_debug` per-tensor SQNR (onnx_debug).
+- a model folder: a calibration-size sweep (sweep).
+Every function takes keyword arguments and returns an `Explanation`; rendering lives in `render`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edgedigits.errors import ArtifactError, UsageError
+from edgedigits.manifest import read_manifest, verify_artifact_file
+
+# RMSE of uniform rounding, in units of the quantization step: sqrt(1/12). A layer near it loses only what
+# 8 bits must lose; one well above it is clipped or badly calibrated.
+ROUNDING_FLOOR = 12 ** -0.5
+
+
+@dataclass
+class Explanation:
+    kind: str  # "tflite-debugger" | "onnx-qdq" | "calibration-sweep"
+    subject: str  # the artifact file or model folder explained
+    metric: str  # the row key rows are ranked by (and the chart plots)
+    rows: list[dict]  # worst first for debugger kinds; in sweep order for the sweep
+    label: str = "layer"  # the row key naming each bar in the chart
+    notes: list[str] = field(default_factory=list)
+    trade: list[dict] = field(default_factory=list)  # keep-float: accuracy/size of each model compared
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def locate(path: Path) -> tuple[Path, dict, dict]:
+    """(model folder, manifest, manifest entry) of an exported artifact file, after its sha256 check."""
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"{path}: file not found")
+    manifest = read_manifest(path.parent)
+    entries = [entry for entry in manifest["artifacts"].values() if entry["file"] == path.name]
+    if not entries:
+        raise ArtifactError(f"{path}: not listed in {path.parent / 'manifest.json'} (export it first)")
+    verify_artifact_file(path.parent, entries[0])
+    return path.parent, manifest, entries[0]
+
+
+def calibration_settings(entry: dict, path: Path) -> tuple[int, int]:
+    """(samples, seed) the artifact was calibrated with, as recorded in the manifest."""
+    calibration = entry.get("calibration")
+    if not isinstance(calibration, dict) or "samples" not in calibration or "seed" not in calibration:
+        raise UsageError(f"{path}: {entry['format']} is not a calibrated int8 format; explain needs int8 "
+                         "(int8.tflite, int8_float_io.tflite or int8.onnx)")
+    return int(calibration["samples"]), int(calibration["seed"])
+
+
+def keras_layer(tensor_name: str, layer_names: list[str]) -> str | None:
+    """The Keras layer a converted tensor belongs to: converters name tensors `<model>_1/<layer>_1/<op>`."""
+    for name in layer_names:
+        if re.search(rf"(^|/){re.escape(name)}(_\d+)?/", tensor_name):
+            return name
+    return None
+
+
+def evaluate(path: Path, runtime: str, images: np.ndarray, labels: np.ndarray, reference: np.ndarray) -> dict:
+    """Size, top-1 agreement with Keras and accuracy of one model file on the test images."""
+    from edgedigits.parity import compare
+    from edgedigits.runtimes import open_runtime
+
+    parity = compare(reference, open_runtime(runtime, path).predict(images), labels)
+    return {"file": Path(path).name, "bytes": Path(path).stat().st_size, "agreement": round(parity.agreement, 2),
+            "accuracy": round(parity.candidate_accuracy, 2), "keras_accuracy": round(parity.reference_accuracy, 2)}
+
+
+def explain_artifact(*, path: Path, mnist, keep_float: tuple[str, ...] = (), output_dir: Path | None = None,
+                     test_samples: int | None = None) -> Explanation:
+    """Per-layer (TFLite) or per-tensor (ONNX) quantization error of an exported int8 artifact."""
+    path = Path(path)
+    model_dir, manifest, entry = locate(path)
+    if entry["runtime"] == "tflite":
+        from edgedigits.explain.tflite_debug import debug_tflite
+
+        return debug_tflite(model_dir=model_dir, entry=entry, mnist=mnist, keep_float=keep_float,
+                            output_dir=output_dir, test_samples=test_samples)
+    if keep_float:
+        raise UsageError(f"{path}: --keep-float is for TFLite int8 models")
+    from edgedigits.explain.onnx_debug import debug_onnx
+
+    return debug_onnx(model_dir=model_dir, entry=entry, mnist=mnist)

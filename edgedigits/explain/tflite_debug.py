@@ -1,0 +1,131 @@
+"""Per-layer int8 error of a converter-made TFLite model, via `tf.lite.experimental.QuantizationDebugger`.
+
+The debugger re-quantizes the model from the source `model.keras` with the manifest's calibration sample and
+inserts a NumericVerify op after every quantized layer: each compares the layer's dequantized int8 output
+with the float output computed from the *same* (dequantized) input, so a layer's error is its own, not
+accumulated from earlier layers. RMSE/scale near 0.289 is pure rounding; well above it means clipping or
+a range stretched by outliers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from edgedigits.errors import UsageError
+from edgedigits.explain import ROUNDING_FLOOR, Explanation, calibration_settings, evaluate, keras_layer
+from edgedigits.fileio import atomic_write_bytes
+from edgedigits.quiet import native_output_silenced
+
+# Formats the TFLite converter makes (and so its debugger can reproduce); the value: int8 input/output.
+CONVERTER_FORMATS = {"tflite_int8": True, "tflite_int8_float_io": False}
+
+
+def int8_converter(model, images: np.ndarray, *, int8_io: bool):
+    """A TFLite converter set up exactly as the tflite_int8 / tflite_int8_float_io exporters set theirs up."""
+    import tensorflow as tf
+
+    def dataset():
+        for index in range(len(images)):
+            yield [images[index:index + 1]]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = dataset
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    if int8_io:
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    return converter, dataset
+
+
+def _debugger(model, images: np.ndarray, *, int8_io: bool, denylisted_nodes: list[str] | None = None):
+    import tensorflow as tf
+
+    converter, dataset = int8_converter(model, images, int8_io=int8_io)
+    options = tf.lite.experimental.QuantizationDebugOptions(fully_quantize=True, denylisted_nodes=denylisted_nodes)
+    with native_output_silenced(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tf.lite.Interpreter deprecation, "statistics … not specified"
+        return tf.lite.experimental.QuantizationDebugger(converter=converter, debug_dataset=dataset,
+                                                         debug_options=options)
+
+
+def layer_rows(debugger, layer_names: list[str]) -> list[dict]:
+    """One row per quantized layer output, worst RMSE/scale first."""
+    with native_output_silenced():
+        debugger.run()
+    dump = io.StringIO()
+    debugger.layer_statistics_dump(dump)
+    rows = []
+    for record in csv.DictReader(io.StringIO(dump.getvalue())):
+        scale = float(record["scale"])
+        rmse = float(np.sqrt(float(record["mean_squared_error"])))
+        tensor = record["tensor_name"]
+        rows.append({
+            "layer": keras_layer(tensor, layer_names) or record["op_name"].lower(),
+            "op": record["op_name"], "tensor": tensor,
+            "rmse_over_scale": rmse / scale if scale > 0 else float("nan"),
+            "mean_error": float(record["mean_error"]), "max_abs_error": float(record["max_abs_error"]),
+            "scale": scale, "elements": int(float(record["num_elements"])),
+        })
+    return sorted(rows, key=lambda row: -row["rmse_over_scale"])
+
+
+def _denylist(keep_float: tuple[str, ...], rows: list[dict]) -> list[str]:
+    """Tensor names to keep in float: each LAYER is a Keras layer name (all its tensors) or a tensor name."""
+    chosen = []
+    for wanted in keep_float:
+        matches = [row["tensor"] for row in rows if wanted in (row["layer"], row["tensor"])]
+        if not matches:
+            choices = sorted({row["layer"] for row in rows})
+            raise UsageError(f"--keep-float {wanted}: no quantized layer of that name (choose from {', '.join(choices)})")
+        chosen += [name for name in matches if name not in chosen]
+    return chosen
+
+
+def keep_float_file(keep_float: tuple[str, ...]) -> str:
+    """A new file name per layer set, never int8.tflite: `int8_keep_float-conv1+output.tflite`."""
+    return "int8_keep_float-" + "+".join(re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:40] for name in keep_float) + ".tflite"
+
+
+def debug_tflite(*, model_dir: Path, entry: dict, mnist, keep_float: tuple[str, ...] = (),
+                 output_dir: Path | None = None, test_samples: int | None = None) -> Explanation:
+    from edgedigits.data import calibration_sample, scale
+    from edgedigits.runtimes.keras_rt import load_keras_model
+    from edgedigits.train import MODEL_FILE
+
+    path = Path(model_dir) / entry["file"]
+    if entry["format"] not in CONVERTER_FORMATS:
+        raise UsageError(f"{path}: {entry['format']} was not made by the TFLite converter; the quantization "
+                         "debugger explains int8.tflite and int8_float_io.tflite")
+    samples, seed = calibration_settings(entry, path)
+    model = load_keras_model(Path(model_dir) / MODEL_FILE)
+    images = calibration_sample(mnist, samples=samples, seed=seed)
+    int8_io = CONVERTER_FORMATS[entry["format"]]
+    layer_names = [layer.name for layer in model.layers]
+    rows = layer_rows(_debugger(model, images, int8_io=int8_io), layer_names)
+    notes = [f"debugged on the manifest's calibration sample ({samples} training images, seed {seed})",
+             f"rmse_over_scale ≈ {ROUNDING_FLOOR:.3f} is the floor of uniform rounding; higher means range "
+             "or clipping loss in that layer"]
+    explanation = Explanation("tflite-debugger", str(path), "rmse_over_scale", rows, notes=notes)
+    if keep_float:
+        denylisted = _denylist(keep_float, rows)
+        debugger = _debugger(model, images, int8_io=int8_io, denylisted_nodes=denylisted)
+        with native_output_silenced():
+            content = debugger.get_nondebug_quantized_model()
+        destination = Path(output_dir or model_dir) / keep_float_file(keep_float)
+        atomic_write_bytes(destination, content)
+        count = test_samples or len(mnist.x_test)
+        test_images, labels = scale(mnist.x_test[:count]), mnist.y_test[:count]
+        reference = np.asarray(model(test_images, training=False), dtype=np.float32)
+        explanation.trade = [
+            {"model": "all int8", **evaluate(path, "tflite", test_images, labels, reference)},
+            {"model": f"float: {', '.join(keep_float)}", **evaluate(destination, "tflite", test_images, labels, reference)},
+        ]
+        explanation.notes.append(f"kept in float: {', '.join(denylisted)} → {destination}")
+    return explanation
