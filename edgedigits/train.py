@@ -48,10 +48,13 @@ def validate(config: TrainConfig) -> None:
         raise UsageError(f"--epochs must be at least 1, got {config.epochs}")
     if config.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {config.batch_size}")
+    if config.seed < 0:
+        raise UsageError(f"--seed must be zero or positive, got {config.seed}")
     if config.steps_per_execution < 1:
         raise UsageError(f"--steps-per-execution must be at least 1, got {config.steps_per_execution}")
-    if config.train_samples is not None and config.train_samples < config.batch_size:
-        raise UsageError(f"--train-samples must be at least the batch size ({config.batch_size}), got {config.train_samples}")
+    if config.train_samples is not None and not config.batch_size <= config.train_samples <= 60_000:
+        raise UsageError(f"--train-samples must be between the batch size ({config.batch_size}) and 60000, "
+                         f"got {config.train_samples}")
 
 
 def train_model(*, spec: ModelSpec, mnist: Mnist, out_dir: Path, config: TrainConfig,

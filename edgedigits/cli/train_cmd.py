@@ -56,6 +56,6 @@ def train_command(
 ) -> None:
     """Train a model on MNIST and save artifacts/<model>/model.keras and train.json."""
     for name in model_names(model):
-        config = TrainConfig(epochs=epochs or DEFAULT_EPOCHS[name], batch_size=batch_size, seed=seed,
+        config = TrainConfig(epochs=DEFAULT_EPOCHS[name] if epochs is None else epochs, batch_size=batch_size, seed=seed,
                              precision=precision, steps_per_execution=steps_per_execution, train_samples=train_samples)
         run_training(name, artifacts_dir=artifacts_dir, config=config, data_dir=data_dir)

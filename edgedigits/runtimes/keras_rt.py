@@ -17,13 +17,19 @@ def load_keras_model(path: Path):
     import keras
 
     path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"{path}: file not found")
     if not zipfile.is_zipfile(path):
         raise ArtifactError(f"{path}: not a Keras model file (not a .keras zip archive)")
     with zipfile.ZipFile(path) as archive:
         for member in archive.namelist():
             if member.startswith("/") or ".." in Path(member).parts:
                 raise ArtifactError(f"{path}: archive member '{member}' escapes the archive folder")
-    return keras.saving.load_model(path, compile=False, safe_mode=True)
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as err:  # Keras raises ValueError, KeyError, OSError … for a damaged or unsafe archive
+        detail = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+        raise ArtifactError(f"{path}: cannot be loaded as a Keras model ({detail})") from None
 
 
 class KerasRuntime:
