@@ -108,7 +108,8 @@ def _row(target: Target, entry: dict | None, measured: Measured, *, reference: M
            "size_ratio": _size_ratio(entry, artifacts) if entry else None, "sha256": target.sha256,
            "status": measured.status, "verdict": None, "error": measured.error,
            "tolerance": asdict(tolerance) if tolerance else None, "latency": measured.latency,
-           "load_ms": measured.load_ms, "predict_s": measured.predict_s}
+           "load_ms": measured.load_ms, "predict_s": measured.predict_s,
+           "images": {}}  # filled by edgedigits.report when PNGs are written
     row |= dict.fromkeys(_METRIC_KEYS)
     if measured.status == OK and reference is not None and reference.status == OK:
         row |= score(measured, reference=reference, labels=labels, tolerance=tolerance, config=config)

@@ -1,0 +1,59 @@
+"""Formatting of report numbers into table cells, shared by the Markdown report and the terminal table."""
+
+from __future__ import annotations
+
+COLUMNS = ("runtime", "status", "verdict", "accuracy % (95% CI)", "Δ pp", "agreement %", "max |Δp|",
+           "flips →✗/→✓", "McNemar p", "p50 µs", "p99 µs", "img/s", "load ms", "size")
+
+
+def _num(value, spec: str, missing: str = "–") -> str:
+    return missing if value is None else format(value, spec)
+
+
+def _size(row: dict) -> str:
+    if row["bytes"] is None:
+        return "–"
+    kib = f"{row['bytes'] / 1024:,.1f} KiB"
+    return kib if row["size_ratio"] is None else f"{kib} ({row['size_ratio']:.2f}×)"
+
+
+def row_cells(row: dict) -> dict[str, str]:
+    """One table row; a reference-kernel row is labelled as such and has no speed columns."""
+    accuracy, parity, latency = row["accuracy"] or {}, row["parity"] or {}, row["latency"] or {}
+    ci = accuracy.get("ci95")
+    flips = parity.get("flips")
+    name = row["name"]
+    if row.get("kernels") == "reference":
+        name = "  ↳ reference kernels"  # always listed right under its artifact
+    return {
+        "runtime": name,
+        "status": row["status"],
+        "verdict": row["verdict"] or "–",
+        "accuracy % (95% CI)": "–" if not accuracy else f"{accuracy['value']:.2f} ({ci[0]:.2f}–{ci[1]:.2f})",
+        "Δ pp": _num(accuracy.get("delta_pp"), "+.2f"),
+        "agreement %": _num(parity.get("agreement"), ".2f"),
+        "max |Δp|": _num(parity.get("max_abs_diff"), ".1e"),
+        "flips →✗/→✓": "–" if not flips else f"{flips['right_to_wrong']}/{flips['wrong_to_right']}",
+        "McNemar p": _num(parity.get("mcnemar_p"), ".3g"),
+        "p50 µs": _num(latency.get("p50_us"), ",.1f"),
+        "p99 µs": _num(latency.get("p99_us"), ",.1f"),
+        "img/s": _num(latency.get("throughput_ips"), ",.0f"),
+        "load ms": _num(row["load_ms"], ",.1f"),
+        "size": _size(row),
+    }
+
+
+def model_rows(model: dict) -> list[dict]:
+    return ([model["reference"]] if model["reference"] else []) + model["artifacts"]
+
+
+def data_line(report: dict) -> str:
+    data = report["data"]
+    return f"{data['images']:,} images ({data['kind']}: {data['source']})"
+
+
+def machine_line(report: dict) -> str:
+    machine, libraries = report["machine"], report["libraries"]
+    versions = ", ".join(f"{name} {libraries[name]}" for name in ("tensorflow", "ai-edge-litert", "onnxruntime")
+                         if name in libraries)
+    return f"{machine['cpu']}, {machine['threads']} thread(s) of {machine['usable_cores']} usable cores; {versions}"

@@ -1,0 +1,81 @@
+"""`report.md`: the bench tables as GitHub-flavoured Markdown, linking the PNG figures beside it."""
+
+from __future__ import annotations
+
+from edgedigits.report.cells import COLUMNS, data_line, machine_line, model_rows, row_cells
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    escape = lambda cell: str(cell).replace("|", "\\|")  # noqa: E731 - a pipe would split the cell
+    lines = ["| " + " | ".join(escape(h) for h in header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows]
+
+
+def _model_section(model: dict, report: dict) -> list[str]:
+    lines = [f"## {model['name']}", ""]
+    if model["status"] == "error":
+        lines += [f"**Not benched:** `{model['error']}`", ""]
+        if not model["reference"]:
+            return lines
+    rows = model_rows(model)
+    lines += _table(list(COLUMNS), [[row_cells(row)[column] for column in COLUMNS] for row in rows]) + [""]
+    for row in rows:
+        if row["error"] or row["problems"]:
+            reasons = "; ".join(row["problems"] or [row["error"]])
+            lines.append(f"- **{row['name']}** {row['status']}: {reasons}")
+    lines.append("")
+    if model["agreement_matrix"]:
+        names = model["agreement_matrix"]["runtimes"]
+        lines += ["Top-1 agreement between runtimes (%):", ""]
+        lines += _table(["", *names], [[name, *(f"{v:.2f}" for v in values)]
+                                       for name, values in zip(names, model["agreement_matrix"]["values"])]) + [""]
+    shifts = report["config"]["shifts"]
+    if shifts:
+        lines += ["Under shift (accuracy % / agreement with Keras %, same shift):", ""]
+        lines += _table(["runtime", *shifts], [
+            [row["name"], *(f"{row['shift'][k]['accuracy']['value']:.2f} / {row['shift'][k]['parity']['agreement']:.2f}"
+                            for k in shifts)] for row in rows if row["shift"]]) + [""]
+    ok_rows = [row for row in rows if row["per_class"]]
+    if ok_rows:
+        lines += ["Per-class accuracy (%), and for artifacts the difference from Keras (pp):", ""]
+        lines += _table(["runtime", *map(str, range(10))], [
+            [row["name"], *(("–" if a is None else f"{a:.2f}") if row["verdict"] == "REF"
+                            else ("–" if d is None else f"{d:+.2f}")
+                            for a, d in zip(row["per_class"]["accuracy"], row["per_class"]["delta_pp"]))]
+            for row in ok_rows]) + [""]
+    for row in rows:
+        images = row["images"] or {}
+        if images:
+            links = " · ".join(f"[{kind.replace('_', ' ')}]({path})" for kind, path in images.items())
+            lines.append(f"- {row['name']}: {links}")
+    reference = model["reference"]
+    if reference and reference["images"].get("confusion"):
+        lines += ["", f"![{model['name']} Keras confusion matrix]({reference['images']['confusion']})"]
+    return lines + [""]
+
+
+def render_markdown(report: dict) -> str:
+    summary = report["summary"]
+    config = report["config"]
+    lines = [
+        "# edgedigits bench report", "",
+        f"**Verdict: {summary['verdict']}** — {summary['passed']} of {summary['artifacts']} artifacts pass, "
+        f"{summary['failed']} fail their thresholds, {summary['errors']} could not be benched "
+        f"(exit code {summary['exit_code']}).", "",
+        f"- Data: {data_line(report)}",
+        f"- Machine: {machine_line(report)}",
+        f"- Created {report['created']} by edgedigits {report['tool']['version']} in {report['seconds']:.1f} s",
+        f"- Latency: batch 1, {config['warmup']} warm-up calls, then at least {config['runs']} calls and "
+        f"{config['min_time_s']} s; a runtime still below that after {config['max_time_s']} s stops there "
+        f"(at least {config['min_runs_floor']} calls; Keras' direct calls cost milliseconds each). Throughput at "
+        f"batch {config['throughput_batch']}. Load = file → first answer.",
+        "- Flips: right→wrong / wrong→right against Keras; McNemar p: exact test on those flips "
+        "(p ≥ 0.05: the accuracy difference is indistinguishable from noise).",
+        "- Reference-kernel rows: quantized TFLite under LiteRT's builtin kernels without XNNPACK, what a "
+        "microcontroller (TFLite Micro) computes.", "",
+    ]
+    if report["errors"]:
+        lines += ["## Errors", ""] + [f"- `{message}`" for message in report["errors"]] + [""]
+    for model in report["models"]:
+        lines += _model_section(model, report)
+    return "\n".join(lines)
