@@ -10,6 +10,11 @@ def _num(value, spec: str, missing: str = "–") -> str:
     return missing if value is None else format(value, spec)
 
 
+def _micros(value) -> str:
+    # Sub-ms calls need the decimal; slow ones (Keras) do not, and stay narrow.
+    return "–" if value is None else (f"{value:.1f}" if value < 1000 else f"{value:,.0f}")
+
+
 def _size(row: dict) -> str:
     if row["bytes"] is None:
         return "–"
@@ -35,8 +40,8 @@ def row_cells(row: dict) -> dict[str, str]:
         "max |Δp|": _num(parity.get("max_abs_diff"), ".1e"),
         "flips →✗/→✓": "–" if not flips else f"{flips['right_to_wrong']}/{flips['wrong_to_right']}",
         "McNemar p": _num(parity.get("mcnemar_p"), ".3g"),
-        "p50 µs": _num(latency.get("p50_us"), ",.1f"),
-        "p99 µs": _num(latency.get("p99_us"), ",.1f"),
+        "p50 µs": _micros(latency.get("p50_us")),
+        "p99 µs": _micros(latency.get("p99_us")),
         "img/s": _num(latency.get("throughput_ips"), ",.0f"),
         "load ms": _num(row["load_ms"], ",.1f"),
         "size": _size(row),
