@@ -24,6 +24,7 @@ from edgedigits.data import LABELS, PREPROCESSING, Mnist, calibration_sample, sc
 from edgedigits.environment import library_versions
 from edgedigits.errors import ArtifactError, CheckFailed
 from edgedigits.fileio import StagedFiles, ensure_writable_dir, remove_stale_temp_files, sha256_file
+from edgedigits.golden import write_golden
 from edgedigits.manifest import SCHEMA_VERSION, manifest_bytes, manifest_path, read_manifest
 from edgedigits.quiet import native_output_silenced
 from edgedigits.parity import compare, structure_problems, violations
@@ -109,6 +110,7 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
         return sample[0]
 
     entries: dict[str, dict] = {}
+    staged_paths: dict[str, Path] = {}  # format -> its temp file until commit (golden vectors read it)
     with export_lock(model_dir), StagedFiles(model_dir) as staged, \
             tempfile.TemporaryDirectory(prefix="edgedigits-export-") as work_dir:
         remove_stale_temp_files(model_dir)
@@ -118,6 +120,7 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
             context = ExportContext(model=model, calibration_images=calibration_images, calibration=calibration,
                                     opset=config.onnx_opset, work_dir=Path(work_dir))
             tmp = staged.path_for(model_dir / artifact.file)
+            staged_paths[name] = tmp
             with native_output_silenced():
                 extra = artifact.export(context, tmp)
                 checked = _verify(artifact, tmp, reference, images, labels)
@@ -148,6 +151,9 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "artifacts": _in_registry_order(_surviving_entries(model_dir, previous, source_sha256) | entries),
         }
+        # Golden vectors for every listed artifact (edgedigits.golden), staged to be committed with them.
+        manifest["golden"] = write_golden(model_dir=model_dir, manifest=manifest, mnist=mnist, staged=staged,
+                                          artifact_paths=staged_paths)
         # Phase 2: all verified; rename them into place together, manifest last.
         staged.commit(last=(manifest_path(model_dir), manifest_bytes(manifest)))
     return ExportResult(model_dir, manifest, tuple(entries))

@@ -1,0 +1,43 @@
+"""`edgedigits predict`: classify image files (PNG/JPEG, any size) with one artifact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from edgedigits.cli.app import app, console, guarded
+
+
+@app.command("predict")
+@guarded
+def predict_command(
+    artifact: Annotated[Path, typer.Argument(help="An artifact: .tflite, .onnx or .keras.")],
+    images: Annotated[list[Path], typer.Argument(help="Image files of one digit each (PNG, JPEG, …).")],
+    top: Annotated[int, typer.Option("--top", help="How many classes to show per image.")] = 3,
+    show: Annotated[Optional[Path], typer.Option(
+        "--show", help="Folder to write the 28x28 image the model saw, one PNG per input.")] = None,
+    reference_kernels: Annotated[bool, typer.Option(
+        "--reference-kernels", help="TFLite only: builtin kernels without XNNPACK (what a microcontroller computes).")] = False,
+) -> None:
+    """Preprocess each image with the MNIST recipe and print the top classes with probabilities."""
+    from rich.table import Table
+
+    from edgedigits.prediction import predict_images, save_seen_frames
+
+    predictions = predict_images(artifact=artifact, images=images, top=top,
+                                 kernels="reference" if reference_kernels else "default")
+    seen = save_seen_frames(predictions, show) if show is not None else [None] * len(predictions)
+    table = Table(title=f"{artifact}")
+    table.add_column("image", overflow="fold")
+    for rank in range(1, top + 1):
+        table.add_column(f"#{rank}", justify="right")
+    if show is not None:
+        table.add_column("model saw", overflow="fold")
+    for prediction, frame_path in zip(predictions, seen):
+        cells = [str(prediction.image)] + [f"{label}  {probability * 100:5.1f}%" for label, probability in prediction.top]
+        if show is not None:
+            cells.append(str(frame_path))
+        table.add_row(*cells)
+    console.print(table)
