@@ -9,6 +9,7 @@ Every function takes keyword arguments and returns an `Explanation`; rendering l
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 
 from edgedigits.errors import ArtifactError, UsageError
 from edgedigits.manifest import read_manifest, verify_artifact_file
+from edgedigits.quiet import native_output_silenced
 
 # RMSE of uniform rounding, in units of the quantization step: sqrt(1/12). A layer near it loses only what
 # 8 bits must lose; one well above it is clipped or badly calibrated.
@@ -34,7 +36,17 @@ class Explanation:
     trade: list[dict] = field(default_factory=list)  # keep-float: accuracy/size of each model compared
 
     def to_json(self) -> dict:
-        return asdict(self)
+        """A JSON-safe dict: non-finite metrics (SQNR of an exact tensor, a missing match) become null."""
+        def clean(value):
+            if isinstance(value, float) and not math.isfinite(value):
+                return None
+            if isinstance(value, dict):
+                return {key: clean(item) for key, item in value.items()}
+            if isinstance(value, list):
+                return [clean(item) for item in value]
+            return value
+
+        return clean(asdict(self))
 
 
 def locate(path: Path) -> tuple[Path, dict, dict]:
@@ -72,7 +84,9 @@ def evaluate(path: Path, runtime: str, images: np.ndarray, labels: np.ndarray, r
     from edgedigits.parity import compare
     from edgedigits.runtimes import open_runtime
 
-    parity = compare(reference, open_runtime(runtime, path).predict(images), labels)
+    with native_output_silenced():  # LiteRT announces its XNNPACK delegate on every load
+        candidate = open_runtime(runtime, path).predict(images)
+    parity = compare(reference, candidate, labels)
     return {"file": Path(path).name, "bytes": Path(path).stat().st_size, "agreement": round(parity.agreement, 2),
             "accuracy": round(parity.candidate_accuracy, 2), "keras_accuracy": round(parity.reference_accuracy, 2)}
 
