@@ -96,6 +96,7 @@ def explain_artifact(*, path: Path, mnist, keep_float: tuple[str, ...] = (), out
     """Per-layer (TFLite) or per-tensor (ONNX) quantization error of an exported int8 artifact."""
     path = Path(path)
     model_dir, manifest, entry = locate(path)
+    calibration_settings(entry, path)  # fp16/float/dynamic have nothing to explain: say so before any work
     if entry["runtime"] == "tflite":
         from edgedigits.explain.tflite_debug import debug_tflite
 

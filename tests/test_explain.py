@@ -1,0 +1,135 @@
+"""`edgedigits explain` on the session's tiny v1: per-layer debugger rows, --keep-float, ONNX SQNR, the sweep."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import edgedigits.cli  # noqa: F401 - registers the commands
+from edgedigits.cli.app import app
+from edgedigits.errors import UsageError
+from edgedigits.explain import explain_artifact
+from edgedigits.explain.sweep import calibration_sweep, parse_sizes
+from edgedigits.fileio import sha256_file
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def one_line_error(result, code: int = 2) -> str:
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == code and len(lines) == 1 and lines[0].startswith("error: "), result.output
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def tflite_explanation(trained_artifacts, mnist):
+    return explain_artifact(path=trained_artifacts / "v1" / "int8.tflite", mnist=mnist)
+
+
+def int8_ops(path) -> list[str]:
+    """Op names of a .tflite whose first output is int8: what the debugger should report one row each for."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path))
+    dtypes = {detail["index"]: detail["dtype"] for detail in interpreter.get_tensor_details()}
+    return sorted(op["op_name"] for op in interpreter._get_ops_details()
+                  if op["outputs"].size and dtypes[op["outputs"][0]] == np.int8 and op["op_name"] != "QUANTIZE")
+
+
+def test_tflite_explain_has_one_finite_row_per_quantized_layer(tflite_explanation, trained_artifacts):
+    rows = tflite_explanation.rows
+    assert sorted(row["op"] for row in rows) == int8_ops(trained_artifacts / "v1" / "int8.tflite")
+    assert {"conv1", "pool1", "flatten", "output"} <= {row["layer"] for row in rows}
+    for row in rows:
+        assert all(math.isfinite(row[key]) for key in ("rmse_over_scale", "mean_error", "max_abs_error", "scale"))
+    ranked = [row["rmse_over_scale"] for row in rows]
+    assert ranked == sorted(ranked, reverse=True)  # worst first
+    # Layers that compute (conv, dense) sit near the 0.289 rounding floor on a healthy model; a bug that
+    # divided by the wrong scale or compared unrelated tensors would land far from it.
+    computing = [row["rmse_over_scale"] for row in rows if row["op"] in ("CONV_2D", "FULLY_CONNECTED")]
+    assert computing and all(0.05 < value < 1.5 for value in computing)
+
+
+def test_keep_float_writes_a_new_file_with_that_layer_in_float(artifacts_copy, mnist):
+    model_dir = artifacts_copy / "v1"
+    before = sha256_file(model_dir / "int8.tflite")
+    explanation = explain_artifact(path=model_dir / "int8.tflite", mnist=mnist, keep_float=("conv1",),
+                                   test_samples=500)
+    kept = model_dir / "int8_keep_float-conv1.tflite"
+    assert kept.is_file() and sha256_file(model_dir / "int8.tflite") == before
+
+    from ai_edge_litert.interpreter import Interpreter
+
+    details = Interpreter(model_path=str(kept)).get_tensor_details()
+    conv = [np.dtype(d["dtype"]).name for d in details if "/conv1" in d["name"]]
+    dense = [np.dtype(d["dtype"]).name for d in details if "/output" in d["name"]]
+    assert conv and set(conv) == {"float32"}  # weights and output of conv1 stay float
+    assert "int8" in dense  # the rest is still int8
+    assert [row["model"] for row in explanation.trade] == ["all int8", "float: conv1"]
+    assert all(0 <= row["agreement"] <= 100 and row["bytes"] > 0 for row in explanation.trade)
+
+
+def test_keep_float_unknown_layer_is_one_line_error(trained_artifacts):
+    line = one_line_error(invoke("explain", str(trained_artifacts / "v1" / "int8.tflite"), "--keep-float", "conv9"))
+    assert "--keep-float conv9" in line and "conv1" in line
+
+
+def test_onnx_explain_reports_finite_sqnr_per_quantized_tensor(trained_artifacts, mnist):
+    explanation = explain_artifact(path=trained_artifacts / "v1" / "int8.onnx", mnist=mnist)
+    rows = explanation.rows
+    matched = [row for row in rows if row["kind"] == "activation" and math.isfinite(row["float_sqnr"])]
+    assert {"conv1", "output"} <= {row["layer"] for row in matched}
+    assert {"conv1", "output"} <= {row["layer"] for row in rows if row["kind"] == "weight"}
+    # 8-bit quantization of a sane model keeps every tensor well above 20 dB of signal over noise.
+    assert all(row["float_sqnr"] > 20 for row in matched)
+    assert json.dumps(explanation.to_json(), allow_nan=False)  # non-finite values become null
+
+
+def test_calibration_sweep_reports_each_size(trained_artifacts, mnist):
+    explanation = calibration_sweep(model_dir=trained_artifacts / "v1", sizes=(10, 200), mnist=mnist,
+                                    test_samples=500)
+    assert [row["samples"] for row in explanation.rows] == [10, 200]
+    for row in explanation.rows:
+        assert row["bytes"] > 0 and 0 <= row["agreement"] <= 100 and 0 <= row["accuracy"] <= 100
+
+
+@pytest.mark.parametrize("text", ["10,abc", "0", "", "10,70000"])
+def test_bad_sweep_sizes_are_usage_errors(text):
+    with pytest.raises(UsageError, match="--calibration-sweep"):
+        parse_sizes(text, limit=60_000)
+
+
+def test_cli_json_and_report(trained_artifacts, tmp_path):
+    result = invoke("explain", str(trained_artifacts / "v1" / "int8.tflite"), "--json", "--report-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["kind"] == "tflite-debugger" and payload["rows"]
+    png = tmp_path / "tflite-debugger-int8.tflite.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((tmp_path / "tflite-debugger-int8.tflite.json").read_text()) == payload
+
+
+def test_cli_sweep_table(trained_artifacts):
+    result = invoke("explain", str(trained_artifacts / "v1"), "--calibration-sweep", "20", "--format", "onnx-int8",
+                    "--test-samples", "300")
+    assert result.exit_code == 0, result.output
+    assert "onnx_int8 calibrated" in result.output and "agreement" in result.output
+
+
+@pytest.mark.parametrize("file, message", [
+    ("fp16.tflite", "not a calibrated int8 format"),
+    ("int8_aiq.tflite", "not made by the TFLite converter"),
+    ("missing.tflite", "file not found"),
+])
+def test_cli_rejects_what_it_cannot_explain(trained_artifacts, file, message):
+    assert message in one_line_error(invoke("explain", str(trained_artifacts / "v1" / file)))
+
+
+def test_cli_folder_needs_sweep(trained_artifacts):
+    assert "--calibration-sweep" in one_line_error(invoke("explain", str(trained_artifacts / "v1")))
