@@ -29,16 +29,26 @@ def _literal(value, dtype: str) -> str:
     return str(int(value))
 
 
+def _rows(values: np.ndarray, dtype: str, per_line: int, indent: str) -> str:
+    """Nested braces for every dimension (a flat initializer of a 2-D array draws -Wmissing-braces)."""
+    if values.ndim == 1:
+        flat = [_literal(v, dtype) for v in values]
+        lines = [", ".join(flat[i:i + per_line]) for i in range(0, len(flat), per_line)]
+        return indent + f",\n{indent}".join(lines)
+    inner = indent + "  "
+    return ",\n".join(f"{indent}{{\n{_rows(row, dtype, per_line, inner)}\n{indent}}}" for row in values)
+
+
 def c_array(name: str, values: np.ndarray, *, per_line: int = 16, storage: str = "static const") -> str:
     """`storage ctype name[d0][d1]… = {…};` for an int8/uint8/int16/int32/float32 array."""
+    values = np.asarray(values)
     dtype = np.dtype(values.dtype).name
     if dtype not in _C_TYPES:
         raise ValueError(f"no C type for {dtype}")
-    dims = "".join(f"[{int(d)}]" for d in values.shape) or "[1]"
-    flat = [_literal(v, dtype) for v in np.asarray(values).reshape(-1)]
-    lines = [", ".join(flat[i:i + per_line]) for i in range(0, len(flat), per_line)]
-    body = ",\n  ".join(lines)
-    return f"{storage} {_C_TYPES[dtype]} {name}{dims} = {{\n  {body}\n}};\n"
+    if values.ndim == 0:
+        values = values.reshape(1)
+    dims = "".join(f"[{int(d)}]" for d in values.shape)
+    return f"{storage} {_C_TYPES[dtype]} {name}{dims} = {{\n{_rows(values, dtype, per_line, '  ')}\n}};\n"
 
 
 def c_bytes(name: str, data: bytes, *, alignment: int = 16) -> str:

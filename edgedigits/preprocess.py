@@ -16,7 +16,7 @@ same pixels. The steps, precise enough for an app to reimplement them:
    (max - background < MIN_CONTRAST) has no digit: DataError.
 6. Crop to the bounding box of the ink, the pixels with x > INK_THRESHOLD.
 7. Scale the crop (bilinear on floats, clipped to [0,1]) so its longer side is 20 px; the shorter side is
-   max(1, round(side * 20 / longer)) so the aspect ratio is kept.
+   max(1, floor(side * 20 / longer + 0.5)) so the aspect ratio is kept.
 8. Paste into a black 28x28 frame so the centre of mass of the scaled crop lands on the frame centre:
    with (cy, cx) the intensity-weighted mean row/column index of the crop, the top-left corner is
    (floor(14 - cy), floor(14 - cx)) (pixel i spans [i, i+1], so index c is at c + 0.5 and the centre is 14),
@@ -138,7 +138,7 @@ def mnist_frame(gray: np.ndarray, *, name: str = "image") -> np.ndarray:
     crop = normalised[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     height, width = crop.shape
     longer = max(height, width)
-    new_height, new_width = (max(1, round(side * BOX / longer)) for side in (height, width))
+    new_height, new_width = (max(1, math.floor(side * BOX / longer + 0.5)) for side in (height, width))
     resized = Image.fromarray(crop).resize((new_width, new_height), Image.Resampling.BILINEAR)
     digit = np.clip(np.asarray(resized, dtype=np.float32), 0, 1)
 

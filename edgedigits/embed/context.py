@@ -1,0 +1,149 @@
+"""What every bundle target needs, read once from the manifest: the model bytes, its I/O numbers, labels and
+the golden vectors for the kernels that target runs. Every number a snippet prints comes from here."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edgedigits.errors import UsageError
+
+SUPPORTED_IO = ("int8", "float32")  # the I/O dtypes the generated snippets handle
+
+
+@dataclass(frozen=True)
+class TensorNumbers:
+    name: str
+    shape: tuple[int, ...]  # batch 1
+    dtype: str  # "int8" or "float32"
+    scale: float | None
+    zero_point: int | None
+
+    @property
+    def quantized(self) -> bool:
+        return self.scale is not None
+
+    @property
+    def elements(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def element_bytes(self) -> int:
+        return np.dtype(self.dtype).itemsize
+
+
+@dataclass(frozen=True)
+class EmbedContext:
+    model_dir: Path
+    manifest: dict
+    format: str  # registry name, e.g. "tflite_int8"
+    entry: dict  # the manifest's artifact entry
+    model_bytes: bytes
+    input: TensorNumbers
+    output: TensorNumbers
+    labels: list[str]
+    golden_set: dict  # the manifest's golden record for (format, kernels)
+    golden_input: np.ndarray  # [N, ...] exactly what is fed (int8 or float32)
+    golden_output: np.ndarray  # [N, 10] raw outputs (int8 or float32)
+    golden_labels: np.ndarray  # uint8 [N]
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def model_name(self) -> str:
+        return str(self.manifest["model"])
+
+    @property
+    def model_file_name(self) -> str:
+        return f"{self.model_name}_{self.format}.tflite"
+
+    @property
+    def model_sha256(self) -> str:
+        return hashlib.sha256(self.model_bytes).hexdigest()
+
+    @property
+    def tolerance(self) -> float:
+        """Per-element tolerance for an on-device golden test: int8 steps, or absolute probability."""
+        tolerance = self.golden_set["tolerance"]
+        return float(tolerance.get("max_abs_steps", tolerance.get("max_abs", 0.0)))
+
+
+def _numbers(spec: dict, *, path: Path, role: str) -> TensorNumbers:
+    if spec["dtype"] not in SUPPORTED_IO:
+        raise UsageError(f"{path}: {role} dtype {spec['dtype']} is not supported by the bundles "
+                         f"(supported: {', '.join(SUPPORTED_IO)})")
+    quant = spec.get("quantization")
+    shape = tuple(1 if d == -1 else int(d) for d in spec["shape"])
+    return TensorNumbers(spec["name"], shape, spec["dtype"], quant["scale"] if quant else None,
+                         quant["zero_point"] if quant else None)
+
+
+def load_context(*, model_dir: Path, fmt: str, kernels: str) -> EmbedContext:
+    """Read and check everything a bundle needs; UsageError/ArtifactError naming the file or option."""
+    from edgedigits.golden import find_golden_set, load_golden_array
+    from edgedigits.manifest import read_manifest, verify_artifact_file
+
+    model_dir = Path(model_dir)
+    manifest = read_manifest(model_dir)
+    tflite_formats = [name for name, entry in manifest["artifacts"].items() if entry["runtime"] == "tflite"]
+    if fmt not in manifest["artifacts"] or fmt not in tflite_formats:
+        raise UsageError(f"--format {fmt}: not a .tflite artifact in {model_dir / 'manifest.json'} "
+                         f"(available: {', '.join(tflite_formats) or 'none; export a .tflite format first'})")
+    entry = manifest["artifacts"][fmt]
+    path = verify_artifact_file(model_dir, entry)
+    golden_set = find_golden_set(manifest, artifact=fmt, kernels=kernels, manifest_dir=model_dir)
+    golden_input = load_golden_array(model_dir, golden_set["input"])
+    golden_labels = load_golden_array(model_dir, manifest["golden"]["labels_file"])
+    return EmbedContext(
+        model_dir=model_dir, manifest=manifest, format=fmt, entry=entry, model_bytes=path.read_bytes(),
+        input=_numbers(entry["inputs"][0], path=path, role="input"),
+        output=_numbers(entry["outputs"][0], path=path, role="output"),
+        labels=[str(label) for label in manifest["labels"]], golden_set=golden_set,
+        golden_input=golden_input.reshape(len(golden_input), -1),
+        golden_output=load_golden_array(model_dir, golden_set["output"]).reshape(len(golden_input), -1),
+        golden_labels=golden_labels.astype(np.uint8),
+    )
+
+
+def little_endian_bytes(array: np.ndarray) -> bytes:
+    """Raw bytes for the `.bin` golden files: int8 as is, float32 little-endian, row-major."""
+    array = np.ascontiguousarray(array)
+    return array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
+
+
+def f32(value: float) -> str:
+    """A float literal that round-trips the manifest's float32 value (9 significant digits)."""
+    return f"{value:.9g}"
+
+
+def io_table(context: EmbedContext) -> str:
+    """The model's numbers as a Markdown table (shared by every README)."""
+    rows = ["| tensor | name | shape | dtype | scale | zero point |", "|---|---|---|---|---|---|"]
+    for role, numbers in (("input", context.input), ("output", context.output)):
+        scale = f32(numbers.scale) if numbers.quantized else "-"
+        zero_point = str(numbers.zero_point) if numbers.quantized else "-"
+        rows.append(f"| {role} | `{numbers.name}` | {list(numbers.shape)} | {numbers.dtype} | {scale} | {zero_point} |")
+    return "\n".join(rows)
+
+
+def golden_paragraph(context: EmbedContext) -> str:
+    golden = context.golden_set
+    unit = "int8 steps" if context.output.quantized else "in probability"
+    return (f"Golden vectors: {len(context.golden_labels)} inputs ({context.manifest['golden']['source']}) and the "
+            f"exact outputs computed by {golden['computed_by']}. An on-device test passes when the argmax equals the "
+            f"expected class for every input and every output is within {context.tolerance:g} {unit} "
+            "(bit-exact on the same kernels; other kernels differ at the last bits).")
+
+
+def preprocessing_section() -> str:
+    """The MNIST recipe, step by step, straight from edgedigits.preprocess's docstring."""
+    import edgedigits.preprocess as preprocess
+
+    doc = preprocess.__doc__ or ""
+    steps = doc[doc.index("1. "):] if "1. " in doc else doc
+    constants = (f"Constants: MAX_PIXELS = {preprocess.MAX_PIXELS:,}, WORK_SIDE = {preprocess.WORK_SIDE}, "
+                 f"INK_THRESHOLD = {preprocess.INK_THRESHOLD}, MIN_CONTRAST = {preprocess.MIN_CONTRAST}.")
+    return ("Before quantizing, turn the camera/drawing image into 28x28 floats in [0,1], white digit on black, "
+            "row-major, exactly as `edgedigits.preprocess` does:\n\n" + steps.strip() + "\n\n" + constants + "\n")
