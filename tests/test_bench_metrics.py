@@ -131,3 +131,32 @@ def test_data_errors_are_one_line(tmp_path):
         assert "\n" not in str(caught.value) and name in str(caught.value)
     with pytest.raises(UsageError, match="--data and --data-dir"):
         load_eval_data(data=tmp_path / "short.npz", data_dir=tmp_path)
+
+
+def test_data_image_folder_counts_match_files(tmp_path, mnist):
+    from PIL import Image
+
+    root = tmp_path / "digits"
+    expected = {}
+    for k in range(12):  # 12 MNIST test digits, upscaled and dark-on-light like a scan
+        label = int(mnist.y_test[k])
+        (root / str(label)).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(255 - mnist.x_test[k]).resize((84, 84)).save(root / str(label) / f"{k}.png")
+        expected[str(label)] = expected.get(str(label), 0) + 1
+    data = load_eval_data(data=root)
+    assert data.description["kind"] == "image folder" and data.description["images"] == 12
+    assert data.description["per_label"] == expected
+    assert data.images.shape == (12, 28, 28, 1) and data.images.max() <= 1.0
+    assert sorted(data.labels.tolist()) == sorted(int(y) for y in mnist.y_test[:12])
+    # Through the recipe the digit is white on black again, like MNIST.
+    assert data.images[:, 0, :, 0].mean() < 0.05 and data.images.max() > 0.9
+
+    folder = root / str(int(mnist.y_test[0]))
+    (folder / "notes.txt").write_text("not an image")
+    with pytest.raises(DataError, match="notes.txt: not an image file"):
+        load_eval_data(data=root)
+    (folder / "notes.txt").unlink()
+    (folder / "fake.png").write_text("not an image either")
+    with pytest.raises(DataError, match="fake.png") as caught:
+        load_eval_data(data=root)
+    assert "\n" not in str(caught.value)
