@@ -133,3 +133,23 @@ def test_cli_rejects_what_it_cannot_explain(trained_artifacts, file, message):
 
 def test_cli_folder_needs_sweep(trained_artifacts):
     assert "--calibration-sweep" in one_line_error(invoke("explain", str(trained_artifacts / "v1")))
+
+
+def test_debugger_quantizes_the_same_model_as_the_export(trained_artifacts, mnist, tmp_path):
+    """explain re-creates the converter from model.keras and the manifest: its int8 model must answer
+    exactly like the exported int8.tflite, or the per-layer report would describe a different model."""
+    from edgedigits.data import calibration_sample, scale
+    from edgedigits.explain.tflite_debug import make_debugger, quantize_calibrated
+    from edgedigits.fileio import atomic_write_bytes
+    from edgedigits.runtimes import open_runtime
+    from edgedigits.runtimes.keras_rt import load_keras_model
+
+    folder = trained_artifacts / "v1"
+    calibration = json.loads((folder / "manifest.json").read_text())["artifacts"]["tflite_int8"]["calibration"]
+    images = calibration_sample(mnist, samples=calibration["samples"], seed=calibration["seed"])
+    debugger = make_debugger(load_keras_model(folder / "model.keras"), images, int8_io=True)
+    recreated = tmp_path / "recreated-int8.tflite"
+    atomic_write_bytes(recreated, quantize_calibrated(debugger, int8_io=True))
+    test_images = scale(mnist.x_test[:1000])
+    expected = open_runtime("tflite", folder / "int8.tflite").predict(test_images)
+    np.testing.assert_array_equal(open_runtime("tflite", recreated).predict(test_images), expected)

@@ -61,10 +61,10 @@ def quantize_onnx(float_path: Path, destination: Path, images: np.ndarray, *,
 
 def export(context: ExportContext, destination: Path) -> dict:
     # The float graph comes from the same conversion as model.onnx, so the two differ only by quantization.
-    scratch = Path(context.work_dir or tempfile.mkdtemp(prefix="edgedigits-onnx-"))
-    float_path = scratch / "onnx_int8_source.onnx"
-    onnx_float32.export(context, float_path)
-    quantize_onnx(float_path, destination, context.calibration_images())
+    with tempfile.TemporaryDirectory(prefix="edgedigits-onnx-int8-", dir=context.work_dir) as scratch:
+        float_path = Path(scratch) / "float.onnx"
+        onnx_float32.export(context, float_path)
+        quantize_onnx(float_path, destination, context.calibration_images())
     return {"opset": context.opset, "calibration": context.calibration | {"method": METHOD}}
 
 

@@ -22,18 +22,19 @@ def export(context: ExportContext, destination: Path) -> dict:
     from ai_edge_quantizer import quantizer, recipe
 
     # Start from the same conversion as float32.tflite, as a user of the quantizer would.
-    scratch = Path(context.work_dir or tempfile.mkdtemp(prefix="edgedigits-aiq-"))
-    float_path = scratch / "aiq_source.tflite"
-    tflite_float32.export(context, float_path)
+    with tempfile.TemporaryDirectory(prefix="edgedigits-aiq-", dir=context.work_dir) as scratch:
+        float_path = Path(scratch) / "float32.tflite"
+        tflite_float32.export(context, float_path)
+        float_model = float_path.read_bytes()
 
-    signatures = Interpreter(model_path=str(float_path)).get_signature_list()
+    signatures = Interpreter(model_content=float_model).get_signature_list()
     signature = next(iter(signatures))  # Keras models convert with one signature, "serving_default"
     input_name = signatures[signature]["inputs"][0]
     images = context.calibration_images()
     # The quantizer calibrates one sample per step: float32 [1,28,28,1] keyed by the signature's input name.
     feed = {signature: [{input_name: images[index:index + 1]} for index in range(len(images))]}
 
-    engine = quantizer.Quantizer(str(float_path), recipe.static_wi8_ai8())
+    engine = quantizer.Quantizer(bytearray(float_model), recipe.static_wi8_ai8())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # calibration keeps every tensor on purpose; LiteRT warns about it
         ranges = engine.calibrate(feed, num_threads=1)

@@ -44,15 +44,28 @@ def int8_converter(model, images: np.ndarray, *, int8_io: bool):
     return converter, dataset
 
 
-def _debugger(model, images: np.ndarray, *, int8_io: bool, denylisted_nodes: list[str] | None = None):
+def make_debugger(model, images: np.ndarray, *, int8_io: bool):
     import tensorflow as tf
 
     converter, dataset = int8_converter(model, images, int8_io=int8_io)
-    options = tf.lite.experimental.QuantizationDebugOptions(fully_quantize=True, denylisted_nodes=denylisted_nodes)
+    options = tf.lite.experimental.QuantizationDebugOptions(fully_quantize=True)
     with native_output_silenced(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tf.lite.Interpreter deprecation, "statistics … not specified"
         return tf.lite.experimental.QuantizationDebugger(converter=converter, debug_dataset=dataset,
                                                          debug_options=options)
+
+
+def quantize_calibrated(debugger, *, int8_io: bool, denylisted_nodes: list[str] | None = None) -> bytes:
+    """The debugger's calibrated model quantized the way the converter quantizes it (same MLIR quantizer call
+    and I/O types as TFLiteConverter.convert), with `denylisted_nodes` left in float. The debugger's own
+    get_nondebug_quantized_model() forces int8 I/O, which would change int8_float_io's interface."""
+    import tensorflow as tf
+    from tensorflow.lite.python import convert
+
+    io_type = tf.int8 if int8_io else tf.float32
+    with native_output_silenced():
+        return convert.mlir_quantize(debugger.calibrated_model, input_data_type=io_type, output_data_type=io_type,
+                                     denylisted_nodes=denylisted_nodes)
 
 
 def layer_rows(debugger, layer_names: list[str]) -> list[dict]:
@@ -88,9 +101,9 @@ def _denylist(keep_float: tuple[str, ...], rows: list[dict]) -> list[str]:
     return chosen
 
 
-def keep_float_file(keep_float: tuple[str, ...]) -> str:
-    """A new file name per layer set, never int8.tflite: `int8_keep_float-conv1+output.tflite`."""
-    return "int8_keep_float-" + "+".join(re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:40] for name in keep_float) + ".tflite"
+def keep_float_file(source: Path, keep_float: tuple[str, ...]) -> str:
+    """A new file name per source and layer set, never the source's: `int8_keep_float-conv1+output.tflite`."""
+    return f"{Path(source).stem}_keep_float-" + "+".join(re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:40] for name in keep_float) + ".tflite"
 
 
 def debug_tflite(*, model_dir: Path, entry: dict, mnist, keep_float: tuple[str, ...] = (),
@@ -108,17 +121,16 @@ def debug_tflite(*, model_dir: Path, entry: dict, mnist, keep_float: tuple[str, 
     images = calibration_sample(mnist, samples=samples, seed=seed)
     int8_io = CONVERTER_FORMATS[entry["format"]]
     layer_names = [layer.name for layer in model.layers]
-    rows = layer_rows(_debugger(model, images, int8_io=int8_io), layer_names)
+    debugger = make_debugger(model, images, int8_io=int8_io)
+    rows = layer_rows(debugger, layer_names)
     notes = [f"debugged on the manifest's calibration sample ({samples} training images, seed {seed})",
              f"rmse_over_scale ≈ {ROUNDING_FLOOR:.3f} is the floor of uniform rounding; higher means range "
              "or clipping loss in that layer"]
     explanation = Explanation("tflite-debugger", str(path), "rmse_over_scale", rows, notes=notes)
     if keep_float:
         denylisted = _denylist(keep_float, rows)
-        debugger = _debugger(model, images, int8_io=int8_io, denylisted_nodes=denylisted)
-        with native_output_silenced():
-            content = debugger.get_nondebug_quantized_model()
-        destination = Path(output_dir or model_dir) / keep_float_file(keep_float)
+        content = quantize_calibrated(debugger, int8_io=int8_io, denylisted_nodes=denylisted)
+        destination = Path(output_dir or model_dir) / keep_float_file(path, keep_float)
         atomic_write_bytes(destination, content)
         count = test_samples or len(mnist.x_test)
         test_images, labels = scale(mnist.x_test[:count]), mnist.y_test[:count]
