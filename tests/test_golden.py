@@ -1,0 +1,116 @@
+"""Golden vectors written by export: the right inputs, recorded in the manifest, reproduced exactly by the
+runtime on the same kernels, and C headers that compile and hold the very same numbers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from edgedigits.golden import PER_CLASS, load_golden_array
+from edgedigits.manifest import read_manifest
+
+CC = shutil.which("cc")
+
+
+@pytest.fixture(scope="module")
+def model_dir(trained_artifacts):
+    return trained_artifacts / "v1"
+
+
+@pytest.fixture(scope="module")
+def manifest(model_dir):
+    return read_manifest(model_dir)
+
+
+def test_golden_inputs_are_the_first_two_test_images_of_each_class(manifest, model_dir, mnist):
+    golden = manifest["golden"]
+    labels = np.array(golden["labels"])
+    assert labels.tolist() == [digit for digit in range(10) for _ in range(PER_CLASS)]
+    for digit in range(10):
+        assert golden["indices"][PER_CLASS * digit:PER_CLASS * (digit + 1)] == \
+            np.flatnonzero(mnist.y_test == digit)[:PER_CLASS].tolist()
+    inputs = load_golden_array(model_dir, golden["inputs"])
+    assert inputs.dtype == np.float32 and inputs.shape == (20, 28, 28, 1)
+    np.testing.assert_array_equal(inputs[:, :, :, 0], mnist.x_test[golden["indices"]].astype(np.float32) / 255)
+
+
+def test_every_artifact_has_golden_sets_for_its_kernels(manifest):
+    sets = {(s["artifact"], s["kernels"]) for s in manifest["golden"]["sets"]}
+    for name, entry in manifest["artifacts"].items():
+        expected = {"reference", "default"} if entry["runtime"] == "tflite" else {"cpu"}
+        assert {kernels for artifact, kernels in sets if artifact == name} == expected, name
+    mcu = next(s for s in manifest["golden"]["sets"] if s["artifact"] == "tflite_int8" and s["kernels"] == "reference")
+    assert mcu["target"] == "mcu" and "TFLite Micro" in mcu["computed_by"]
+    assert mcu["tolerance"]["argmax"] == "exact" and mcu["tolerance"]["max_abs_steps"] == 3
+
+
+def test_golden_outputs_reproduce_exactly_through_the_runtime(manifest, model_dir):
+    """Reload each artifact with the recorded kernels: int8 outputs are bit-exact, floats identical."""
+    from edgedigits.runtimes import open_runtime
+    from edgedigits.runtimes.tflite_rt import dequantize
+
+    checked = 0
+    for golden_set in manifest["golden"]["sets"]:
+        entry = manifest["artifacts"][golden_set["artifact"]]
+        fed = load_golden_array(model_dir, golden_set["input"])
+        expected = load_golden_array(model_dir, golden_set["output"])
+        if entry["runtime"] == "tflite":
+            runtime = open_runtime("tflite", model_dir / entry["file"], kernels=golden_set["kernels"])
+            got = np.concatenate([runtime.predict_raw(image[np.newaxis]) for image in fed])
+            if "probabilities" in golden_set:
+                np.testing.assert_array_equal(load_golden_array(model_dir, golden_set["probabilities"]),
+                                              dequantize(expected, runtime.outputs[0]))
+        else:
+            runtime = open_runtime(entry["runtime"], model_dir / entry["file"])
+            got = np.concatenate([runtime.predict(image[np.newaxis]) for image in fed])
+        assert got.dtype == expected.dtype, golden_set["artifact"]
+        np.testing.assert_array_equal(got, expected, err_msg=f"{golden_set['artifact']} {golden_set['kernels']}")
+        checked += 1
+    assert checked >= 6
+
+
+def test_int8_golden_input_is_the_round_and_clip_quantization(manifest, model_dir):
+    golden_set = next(s for s in manifest["golden"]["sets"] if s["artifact"] == "tflite_int8")
+    quant = manifest["artifacts"]["tflite_int8"]["inputs"][0]["quantization"]
+    images = load_golden_array(model_dir, manifest["golden"]["inputs"])
+    fed = load_golden_array(model_dir, golden_set["input"])
+    assert fed.dtype == np.int8
+    expected = np.clip(np.round(images / quant["scale"] + quant["zero_point"]), -128, 127).astype(np.int8)
+    np.testing.assert_array_equal(fed, expected)
+
+
+def test_tampered_golden_file_is_refused(artifacts_copy):
+    from edgedigits.errors import ArtifactError
+
+    model_dir = artifacts_copy / "v1"
+    manifest = read_manifest(model_dir)
+    record = manifest["golden"]["sets"][0]["output"]
+    path = model_dir / record["file"]
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1
+    path.write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match="sha256 does not match"):
+        load_golden_array(model_dir, record)
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_golden_header_compiles_and_holds_the_npy_numbers(manifest, model_dir, tmp_path):
+    golden_set = next(s for s in manifest["golden"]["sets"]
+                      if s["artifact"] == "tflite_int8" and s["kernels"] == "reference")
+    header = model_dir / golden_set["header"]["file"]
+    program = tmp_path / "dump.c"
+    program.write_text(f'#include <stdio.h>\n#include "{header}"\n'
+                       "int main(void) {\n"
+                       "  fwrite(golden_inputs, 1, sizeof golden_inputs, stdout);\n"
+                       "  fwrite(golden_outputs, 1, sizeof golden_outputs, stdout);\n"
+                       "  fwrite(golden_expected_class, 1, sizeof golden_expected_class, stdout);\n"
+                       "  return GOLDEN_COUNT == 20 && GOLDEN_INPUT_SIZE == 784 ? 0 : 1;\n}\n")
+    subprocess.run([CC, "-std=c99", "-Wall", "-Wextra", "-Werror", str(program), "-o", str(tmp_path / "dump")],
+                   check=True, capture_output=True)
+    dumped = subprocess.run([str(tmp_path / "dump")], check=True, capture_output=True).stdout
+    fed = load_golden_array(model_dir, golden_set["input"])
+    raw = load_golden_array(model_dir, golden_set["output"])
+    assert dumped == fed.tobytes() + raw.tobytes() + raw.argmax(axis=1).astype(np.uint8).tobytes()
