@@ -20,6 +20,10 @@ def _model_section(model: dict, report: dict) -> list[str]:
     rows = model_rows(model)
     lines += _table(list(COLUMNS), [[row_cells(row)[column] for column in COLUMNS] for row in rows]) + [""]
     for row in rows:
+        timed = row["latency"]
+        if timed and timed["runs"] < report["config"]["runs"]:
+            lines.append(f"- {row['name']}: latency from {timed['runs']} calls, stopped by the "
+                         f"{report['config']['max_time_s']} s time cap")
         if row["error"] or row["problems"]:
             reasons = "; ".join(row["problems"] or [row["error"]])
             lines.append(f"- **{row['name']}** {row['status']}: {reasons}")
