@@ -49,7 +49,8 @@ def validate_config(config: BenchConfig) -> None:
     checks = [
         (config.threads >= 1, f"--threads must be at least 1, got {config.threads}"),
         (config.runs >= 1, f"--runs must be at least 1, got {config.runs}"),
-        (config.min_time_s >= 0 and config.max_time_s >= config.min_time_s, "latency min/max time must satisfy 0 <= min <= max"),
+        (config.min_time_s >= 0 and config.max_time_s >= config.min_time_s,
+         "latency min/max time must satisfy 0 <= min <= max"),
         (config.throughput_batch >= 1, f"throughput batch must be at least 1, got {config.throughput_batch}"),
         (config.max_accuracy_drop is None or 0 <= config.max_accuracy_drop <= 100,
          f"--max-accuracy-drop must be between 0 and 100 pp, got {config.max_accuracy_drop}"),

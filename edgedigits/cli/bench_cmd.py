@@ -19,7 +19,7 @@ def _shifts(value: Optional[str]) -> tuple[str, ...]:
 @guarded
 def bench_command(
     path: Annotated[Path, typer.Argument(help="A model folder with manifest.json, or a folder of them.")],
-    threads: Annotated[int, typer.Option(help="Inference threads per runtime (1 = like a phone).")] = BenchConfig.threads,
+    threads: Annotated[int, typer.Option(help="Inference threads per runtime (1 = like a phone).")] = 1,
     runs: Annotated[int, typer.Option(help="Minimum timed batch-1 calls per runtime.")] = BenchConfig.runs,
     max_accuracy_drop: Annotated[Optional[float], typer.Option(
         help="Max accuracy drop vs Keras, pp (default per format: 0.2 for quantized).")] = None,

@@ -5,7 +5,8 @@ e.g. the metrics of an artifact that failed to load); keys are never renamed wit
   schema_version, tool {name, version}, created (UTC ISO 8601), path (what was benched), seconds (wall time),
   machine {cpu, logical_cores, usable_cores, platform, native_bf16, threads}, libraries {name: version},
   config (the BenchConfig used), data {kind, source, images, …}: which images the numbers are about,
-  summary {models, artifacts, passed, failed, errors, exit_code, verdict},
+  summary {models, artifacts (rows judged against Keras, reference-kernel checks included), passed, failed,
+           errors, exit_code (0 all pass, 1 a FAIL, 2 a bad file or folder), verdict ("PASS"|"FAIL"|"ERROR")},
   errors [one-line messages: corrupt, missing, tampered or unloadable files],
   models [ {name, dir, status ("ok"|"error"), error, reference: ROW (Keras), artifacts: [ROW …],
             agreement_matrix {runtimes: [names], values: [[% top-1 agreement]]}} ]
