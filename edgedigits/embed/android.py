@@ -108,8 +108,8 @@ class DigitClassifier(context: Context) : AutoCloseable {{
 def golden_test_kotlin(context: EmbedContext) -> str:
     o = context.output
     # Compare raw values: int8 steps for a quantized output, probabilities for a float one.
-    raw_value = "out.get(k).toFloat()" if o.quantized else "out.getFloat(k * 4)"
-    expected_value = ("expected[i * OUTPUT_SIZE + k].toFloat()" if o.quantized else
+    raw_value = "out.get(k).toInt().toFloat()" if o.quantized else "out.getFloat(k * 4)"
+    expected_value = ("expected[i * OUTPUT_SIZE + k].toInt().toFloat()" if o.quantized else
                       "ByteBuffer.wrap(expected, (i * OUTPUT_SIZE + k) * 4, 4).order(ByteOrder.LITTLE_ENDIAN).float")
     return f"""package {PACKAGE}
 
@@ -169,7 +169,7 @@ into `app/src/androidTest/`. Keep the model uncompressed so it can be memory-map
 ```kotlin
 android {{ androidResources {{ noCompress += "tflite" }} }}
 dependencies {{
-    implementation("com.google.ai.edge.litert:litert:1.4.0")  // provides org.tensorflow.lite.Interpreter
+    implementation("com.google.ai.edge.litert:litert:<current version>")  // org.tensorflow.lite.Interpreter
     androidTestImplementation("androidx.test.ext:junit:1.2.1")
 }}
 ```
