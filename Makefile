@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/edgedigits models
 	$(BIN)/edgedigits train all --artifacts-dir $(ARTIFACTS)
-	$(BIN)/edgedigits export all --int8 --artifacts-dir $(ARTIFACTS)
+	$(BIN)/edgedigits export all --formats all --artifacts-dir $(ARTIFACTS)
 	-$(BIN)/edgedigits bench $(ARTIFACTS) --report-dir $(ARTIFACTS)/report
 	@echo
 	@echo "Artifacts, manifests and reports are in $(ARTIFACTS)/"
