@@ -153,3 +153,15 @@ def test_debugger_quantizes_the_same_model_as_the_export(trained_artifacts, mnis
     test_images = scale(mnist.x_test[:1000])
     expected = open_runtime("tflite", folder / "int8.tflite").predict(test_images)
     np.testing.assert_array_equal(open_runtime("tflite", recreated).predict(test_images), expected)
+
+
+def test_keep_float_reaches_the_output_softmax(artifacts_copy, mnist):
+    """The debugger's dump mangles the output tensor's name ("…_1:0" -> "…_1:"); keeping it in float must
+    still work rather than silently write an all-int8 model."""
+    model_dir = artifacts_copy / "v1"
+    explain_artifact(path=model_dir / "int8.tflite", mnist=mnist, keep_float=("softmax",), test_samples=200)
+    from ai_edge_litert.interpreter import Interpreter
+
+    details = Interpreter(model_path=str(model_dir / "int8_keep_float-softmax.tflite")).get_tensor_details()
+    softmax = [np.dtype(d["dtype"]).name for d in details if d["name"].startswith("StatefulPartitionedCall")]
+    assert "float32" in softmax

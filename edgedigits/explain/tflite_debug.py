@@ -68,17 +68,36 @@ def quantize_calibrated(debugger, *, int8_io: bool, denylisted_nodes: list[str] 
                                      denylisted_nodes=denylisted_nodes)
 
 
+def _tensor_dtypes(model_content: bytes) -> dict[str, str]:
+    from ai_edge_litert.interpreter import Interpreter
+
+    with native_output_silenced():
+        details = Interpreter(model_content=model_content).get_tensor_details()
+    return {detail["name"]: np.dtype(detail["dtype"]).name for detail in details}
+
+
+def _real_name(dumped: str, real_names: set[str]) -> str:
+    """The model's own tensor name for a debugger dump name. The debugger strips one trailing digit it
+    assumes it appended, which also eats the real "0" of "StatefulPartitionedCall_1:0"; a name that does not
+    exist would make --keep-float a silent no-op."""
+    if dumped in real_names:
+        return dumped
+    restored = [name for name in real_names if name[:-1] == dumped and name[-1].isdigit()]
+    return restored[0] if len(restored) == 1 else dumped
+
+
 def layer_rows(debugger, layer_names: list[str]) -> list[dict]:
     """One row per quantized layer output, worst RMSE/scale first."""
     with native_output_silenced():
         debugger.run()
     dump = io.StringIO()
     debugger.layer_statistics_dump(dump)
+    real_names = set(_tensor_dtypes(debugger.calibrated_model))
     rows = []
     for record in csv.DictReader(io.StringIO(dump.getvalue())):
         scale = float(record["scale"])
         rmse = float(np.sqrt(float(record["mean_squared_error"])))
-        tensor = record["tensor_name"]
+        tensor = _real_name(record["tensor_name"], real_names)
         rows.append({
             "layer": keras_layer(tensor, layer_names) or record["op_name"].lower(),
             "op": record["op_name"], "tensor": tensor,
@@ -130,6 +149,10 @@ def debug_tflite(*, model_dir: Path, entry: dict, mnist, keep_float: tuple[str, 
     if keep_float:
         denylisted = _denylist(keep_float, rows)
         content = quantize_calibrated(debugger, int8_io=int8_io, denylisted_nodes=denylisted)
+        floats = {name for name, dtype in _tensor_dtypes(content).items() if dtype == "float32"}
+        ignored = [node for node in denylisted if not any(name.startswith(node) for name in floats)]
+        if ignored:  # the MLIR quantizer skips names it does not match without a word
+            raise UsageError(f"--keep-float: the quantizer did not keep {', '.join(ignored)} in float")
         destination = Path(output_dir or model_dir) / keep_float_file(path, keep_float)
         atomic_write_bytes(destination, content)
         count = test_samples or len(mnist.x_test)
