@@ -25,9 +25,12 @@ class TrainConfig:
 DEFAULT_EPOCHS = {"v1": 20, "v2": 15, "v3": 18}
 
 
+# `edgedigits export` without --formats: the float formats; --int8 adds TFLite full-integer int8.
+DEFAULT_EXPORT_FORMATS = ("float32", "onnx")
+
+
 @dataclass(frozen=True)
 class ExportConfig:
-    formats: tuple[str, ...] = ("tflite_float32", "tflite_int8", "onnx_float32")
     calibration_samples: int = 500  # seeded sample of *training* images for int8 calibration
     calibration_seed: int = 0
     verify_samples: int = 500  # test images each artifact is checked against Keras on, right after export

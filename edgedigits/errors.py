@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-# Exit codes, decided in one place (see cli.run_guarded).
+# Exit codes, decided in one place: edgedigits.cli.app.guarded.
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1  # a parity/accuracy check failed: the artifact is not fit to ship
 EXIT_BAD_INPUT = 2  # bad usage, missing or corrupt input
+EXIT_INTERNAL = 3  # a bug in edgedigits, not in the user's input
 
 
 class EdgeDigitsError(Exception):

@@ -8,13 +8,11 @@ files from two different runs, and never touches the previous artifacts before t
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
@@ -23,15 +21,14 @@ from edgedigits.config import ExportConfig
 from edgedigits.data import LABELS, PREPROCESSING, Mnist, calibration_sample, scale
 from edgedigits.environment import library_versions
 from edgedigits.errors import ArtifactError, CheckFailed
-from edgedigits.fileio import StagedFiles, ensure_writable_dir, remove_stale_temp_files, sha256_file
+from edgedigits.fileio import StagedFiles, ensure_writable_dir, folder_lock, remove_stale_temp_files, sha256_file
 from edgedigits.golden import write_golden
-from edgedigits.manifest import SCHEMA_VERSION, manifest_bytes, manifest_path, read_manifest
+from edgedigits.manifest import SCHEMA_VERSION, manifest_bytes, manifest_path, read_manifest, verify_artifact_file
 from edgedigits.quiet import native_output_silenced
 from edgedigits.parity import compare, structure_problems, violations
 from edgedigits.runtimes import open_runtime
 from edgedigits.train import MODEL_FILE
 
-LOCK_NAME = ".export.lock"
 ArtifactCallback = Callable[[str, dict], None]  # (format name, manifest entry)
 
 
@@ -40,17 +37,6 @@ class ExportResult:
     model_dir: Path
     manifest: dict
     exported: tuple[str, ...]
-
-
-@contextlib.contextmanager
-def export_lock(model_dir: Path) -> Iterator[None]:
-    """Serialise exports into one folder (a second export waits for the first)."""
-    with open(model_dir / LOCK_NAME, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _verify(artifact: Artifact, path: Path, reference: np.ndarray, images: np.ndarray, labels: np.ndarray) -> dict:
@@ -72,12 +58,15 @@ def _verify(artifact: Artifact, path: Path, reference: np.ndarray, images: np.nd
 
 def _surviving_entries(model_dir: Path, previous: dict, source_sha256: str) -> dict:
     """Entries of the previous manifest still valid: same source model, file present with the same sha256."""
-    if previous.get("source", {}).get("sha256") != source_sha256:
+    if not previous or previous["source"]["sha256"] != source_sha256:
         return {}
     kept = {}
-    for name, entry in previous.get("artifacts", {}).items():
-        path = model_dir / entry["file"]
-        if name in ARTIFACTS and path.is_file() and sha256_file(path) == entry["sha256"]:
+    for name, entry in previous["artifacts"].items():
+        try:
+            verify_artifact_file(model_dir, entry)
+        except ArtifactError:
+            continue  # missing or changed since: not carried over
+        if name in ARTIFACTS:
             kept[name] = entry
     return kept
 
@@ -111,7 +100,7 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
 
     entries: dict[str, dict] = {}
     staged_paths: dict[str, Path] = {}  # format -> its temp file until commit (golden vectors read it)
-    with export_lock(model_dir), StagedFiles(model_dir) as staged, \
+    with folder_lock(model_dir), StagedFiles(model_dir) as staged, \
             tempfile.TemporaryDirectory(prefix="edgedigits-export-") as work_dir:
         remove_stale_temp_files(model_dir)
         # Phase 1: write and verify every artifact under a temp name; nothing visible changes yet.

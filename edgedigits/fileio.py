@@ -129,3 +129,21 @@ def ensure_writable_dir(folder: Path) -> Path:
     except OSError as err:
         raise ArtifactError(f"{folder}: output folder is not writable ({err.strerror or err})") from None
     return folder
+
+
+LOCK_NAME = ".edgedigits.lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Serialise writers (train, export) of one model folder: a second one waits for the first."""
+    import fcntl
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_NAME, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

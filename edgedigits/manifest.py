@@ -1,10 +1,23 @@
 """`manifest.json`: what each artifact folder holds and how it was made. Later commands read only this.
 
-Schema (version 1):
-  schema_version, model, created, source {file, sha256}, preprocessing, labels, libraries,
-  artifacts: {<format name>: {format, runtime, file, bytes, sha256, inputs: [TensorSpec], outputs: [TensorSpec],
-              calibration?, verification, created}}
+Schema (version 1), as written by `edgedigits.export.export_model`:
+  schema_version  1
+  model           registry name ("v3")
+  created         UTC time of the export
+  source          {file: "model.keras", sha256}: the Keras model every artifact was converted from
+  preprocessing   {formula: "pixel / 255", input_range, shape, layout, polarity, framing}
+  labels          ["0", …, "9"]: output index -> label
+  libraries       {python, tensorflow, keras, ai-edge-litert, onnx, onnxruntime, tf2onnx, numpy, …: version}
+  artifacts       {<format name>: {format, runtime, precision, description, file, bytes, sha256,
+                    inputs: [TensorSpec], outputs: [TensorSpec],
+                    calibration?: {samples, seed, source, method},  (calibrated formats only)
+                    opset?, weights?, activations?,                  (format-specific facts)
+                    verification: {images, agreement, max_abs_diff, mean_abs_diff},  (vs Keras, at export)
+                    created}}
+  golden          golden vectors (see `edgedigits.golden`): {folder, source, indices, labels, inputs, labels_file,
+                  sets: [{artifact, runtime, kernels, target, batch, input, output, tolerance, …}]}
 A TensorSpec is {name, shape, dtype, quantization?: {scale, zero_point}}; shape uses -1 for a dynamic axis.
+Every file is named relative to the manifest's folder and carries its sha256.
 """
 
 from __future__ import annotations
@@ -19,7 +32,7 @@ from edgedigits.fileio import atomic_write_bytes, sha256_file
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
 REQUIRED_TOP = ("schema_version", "model", "source", "preprocessing", "labels", "artifacts")
-REQUIRED_ARTIFACT = ("format", "runtime", "file", "bytes", "sha256", "inputs", "outputs")
+REQUIRED_ARTIFACT = ("format", "runtime", "precision", "file", "bytes", "sha256", "inputs", "outputs")
 
 
 def manifest_path(model_dir: Path) -> Path:
@@ -40,6 +53,11 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
     missing = [key for key in REQUIRED_TOP if key not in payload]
     if missing:
         raise ArtifactError(f"{path}: manifest misses field(s) {', '.join(missing)}")
+    if payload["schema_version"] != SCHEMA_VERSION:
+        raise ArtifactError(f"{path}: manifest schema_version {payload['schema_version']!r} is not supported "
+                            f"(this edgedigits reads version {SCHEMA_VERSION})")
+    if not isinstance(payload["source"], dict) or not {"file", "sha256"} <= set(payload["source"]):
+        raise ArtifactError(f"{path}: manifest field 'source' must be an object with file and sha256")
     if not isinstance(payload["artifacts"], dict):
         raise ArtifactError(f"{path}: manifest field 'artifacts' must be an object")
     for name, entry in payload["artifacts"].items():

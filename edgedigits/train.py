@@ -15,7 +15,7 @@ from edgedigits.config import TrainConfig
 from edgedigits.data import Mnist, one_hot, scale
 from edgedigits.environment import has_native_bf16, library_versions, machine_info
 from edgedigits.errors import UsageError
-from edgedigits.fileio import StagedFiles, ensure_writable_dir, sha256_file
+from edgedigits.fileio import StagedFiles, ensure_writable_dir, folder_lock, sha256_file
 from edgedigits.models import ModelSpec, build_model
 
 MODEL_FILE = "model.keras"
@@ -104,7 +104,7 @@ def train_model(*, spec: ModelSpec, mnist: Mnist, out_dir: Path, config: TrainCo
 
     out_dir = Path(out_dir)
     model_path, record_path = out_dir / MODEL_FILE, out_dir / TRAIN_RECORD
-    with StagedFiles(out_dir) as staged:
+    with folder_lock(out_dir), StagedFiles(out_dir) as staged:
         staged_model = staged.path_for(model_path)
         final.save(staged_model)
         record = {

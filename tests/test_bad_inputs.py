@@ -32,6 +32,7 @@ class Case:
     message: str  # must appear in the error line; "{root}" is replaced by the artifacts root
     setup: Callable[[Path], None] = lambda root: None
     exit_code: int = 2
+    env: dict[str, str] | None = None  # environment variables for this case ("{root}" replaced)
 
 
 def _write(relative: str, data: bytes | Callable[[Path], bytes]) -> Callable[[Path], None]:
@@ -88,6 +89,7 @@ OUT = lambda root: ["--artifacts-dir", str(root)]  # noqa: E731
 CASES = [
     # --- unknown names and nonsensical options
     Case("train-unknown-model", lambda r: ["train", "v9", *OUT(r)], "unknown model 'v9'"),
+    Case("markup-in-name-prints-literally", lambda r: ["train", "[/x]", *OUT(r)], "unknown model '[/x]'"),
     Case("export-unknown-model", lambda r: ["export", "v0", *OUT(r)], "unknown model 'v0'"),
     Case("train-negative-epochs", lambda r: ["train", "v1", "--epochs", "-3", *OUT(r)], "--epochs must be at least 1"),
     Case("train-zero-epochs", lambda r: ["train", "v1", "--epochs", "0", *OUT(r)], "--epochs must be at least 1"),
@@ -114,7 +116,7 @@ CASES = [
     Case("mnist-wrong-checksum", lambda r: [*TRAIN_V1, *DATA(r), *OUT(r)], "train-labels-idx1-ubyte.gz: SHA-256 mismatch",
          setup=_mnist_copy(lambda f: (f / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bytes(60_008))))),
     Case("mnist-env-points-nowhere", lambda r: [*TRAIN_V1, *OUT(r)], "MNIST file not found",
-         setup=lambda r: os.environ.__setitem__("EDGEDIGITS_DATA", str(r / "void"))),
+         env={"EDGEDIGITS_DATA": "{root}/void"}),
     # --- the trained model file broken in every way (export reads it)
     Case("keras-random-bytes", lambda r: ["export", "v1", *OUT(r)], "v1/model.keras: not a Keras model file",
          setup=_write("v1/model.keras", RANDOM_BYTES)),
@@ -144,12 +146,15 @@ def _snapshot(root: Path) -> dict[str, str]:
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input(case: Case, artifacts_copy: Path, monkeypatch):
     monkeypatch.delenv("EDGEDIGITS_DATA", raising=False)
+    for key, value in (case.env or {}).items():
+        monkeypatch.setenv(key, value.replace("{root}", str(artifacts_copy)))
     case.setup(artifacts_copy)
     before = _snapshot(artifacts_copy)
     result = CliRunner().invoke(app, case.args(artifacts_copy))
     output = result.output
     assert result.exit_code == case.exit_code, output
-    assert "Traceback" not in output and result.exception is None or isinstance(result.exception, SystemExit), output
+    assert "Traceback" not in output, output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     error_lines = [line for line in output.splitlines() if line.startswith("error:")]
     assert len(error_lines) == 1, output
     assert case.message.replace("{root}", str(artifacts_copy)) in error_lines[0], output

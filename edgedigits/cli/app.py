@@ -10,12 +10,11 @@ from typing import Annotated, Callable, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from edgedigits import __version__
-from edgedigits.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EdgeDigitsError
+from edgedigits.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EdgeDigitsError
 from edgedigits.quiet import import_tensorflow_quietly, quiet_environment
-
-EXIT_INTERNAL = 3  # a bug in edgedigits, not in the user's input
 
 app = typer.Typer(
     name="edgedigits",
@@ -51,7 +50,8 @@ def root(
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    # The message carries user input (paths, names): escape it so "[x]" prints literally and cannot crash rich.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from edgedigits.cli.app import ArtifactsDir, DataDir, app, console, guarded, model_names
 from edgedigits.cli.train_cmd import run_training
-from edgedigits.config import DEFAULT_ARTIFACTS_DIR, DEFAULT_EPOCHS, ExportConfig, TrainConfig
-
-DEFAULT_FORMATS = ("float32", "onnx")
+from edgedigits.config import DEFAULT_ARTIFACTS_DIR, DEFAULT_EPOCHS, DEFAULT_EXPORT_FORMATS, ExportConfig, TrainConfig
 
 
 @app.command("export")
@@ -21,8 +20,8 @@ def export_command(
     formats: Annotated[Optional[str], typer.Option(
         help="Comma-separated formats, or 'all': float32, fp16, dynamic, int8, int8-float-io, int8-aiq, onnx, "
              "onnx-int8 (or full names); overrides the defaults.")] = None,
-    calibration_samples: Annotated[int, typer.Option(help="Training images used to calibrate the int8 formats.")] = 500,
-    calibration_seed: Annotated[int, typer.Option(help="Seed of the calibration sample.")] = 0,
+    calibration_samples: Annotated[int, typer.Option(help="Training images used to calibrate the int8 formats.")] = ExportConfig.calibration_samples,
+    calibration_seed: Annotated[int, typer.Option(help="Seed of the calibration sample.")] = ExportConfig.calibration_seed,
     artifacts_dir: ArtifactsDir = DEFAULT_ARTIFACTS_DIR,
     data_dir: DataDir = None,
 ) -> None:
@@ -31,21 +30,22 @@ def export_command(
     from edgedigits.data import load_mnist
     from edgedigits.errors import UsageError
     from edgedigits.export import export_model
+    from edgedigits.manifest import manifest_path
     from edgedigits.train import MODEL_FILE
 
     names = model_names(model)
-    requested = [part for part in formats.split(",") if part.strip()] if formats is not None else list(DEFAULT_FORMATS)
+    requested = [part for part in formats.split(",") if part.strip()] if formats is not None else list(DEFAULT_EXPORT_FORMATS)
     if formats is not None and not requested:
         raise UsageError("--formats is empty")
     chosen = resolve_formats(requested + (["int8"] if int8 else []))
     if calibration_samples < 1:
         raise UsageError(f"--calibration-samples must be at least 1, got {calibration_samples}")
-    config = ExportConfig(formats=chosen, calibration_samples=calibration_samples, calibration_seed=calibration_seed)
+    config = ExportConfig(calibration_samples=calibration_samples, calibration_seed=calibration_seed)
     mnist = load_mnist(data_dir)
     for name in names:
         model_dir = artifacts_dir / name
         if not (model_dir / MODEL_FILE).is_file():
-            console.print(f"[yellow]no trained {name} in {model_dir}: training it first with the defaults[/]")
+            console.print(f"[yellow]no trained {name} in {escape(str(model_dir))}: training it first with the defaults[/]")
             run_training(name, artifacts_dir=artifacts_dir, config=TrainConfig(epochs=DEFAULT_EPOCHS[name]),
                          data_dir=data_dir)
         console.print(f"[bold]export {name}[/]: {', '.join(chosen)}")
@@ -56,5 +56,4 @@ def export_command(
                           f"test images: agreement {check['agreement']:.2f}%, max |Δp| {check['max_abs_diff']:.1e}")
 
         result = export_model(model_dir=model_dir, formats=chosen, config=config, mnist=mnist, on_artifact=report)
-        console.print(f"  manifest → {model_dir / 'manifest.json'}")
-        del result
+        console.print(f"  manifest → {manifest_path(result.model_dir)}")

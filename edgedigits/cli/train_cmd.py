@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from edgedigits.cli.app import ArtifactsDir, DataDir, app, console, guarded, model_names
@@ -22,7 +23,7 @@ def run_training(name: str, *, artifacts_dir: Path, config: TrainConfig, data_di
     validate(config)
     mnist = load_mnist(data_dir)
     console.print(f"[bold]train {name}[/]: {config.epochs} epochs, batch {config.batch_size}, seed {config.seed}, "
-                  f"precision {resolve_precision(config.precision)}, data {mnist.source}")
+                  f"precision {resolve_precision(config.precision)}, data {escape(mnist.source)}")
     with Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task(f"{name} epochs", total=config.epochs)
@@ -36,7 +37,7 @@ def run_training(name: str, *, artifacts_dir: Path, config: TrainConfig, data_di
 
         result = train_model(spec=spec, mnist=mnist, out_dir=artifacts_dir / name, config=config, on_epoch=on_epoch)
     console.print(f"  [green]✓[/] {name}: test accuracy [bold]{result.test_accuracy:.2f}%[/] "
-                  f"(blog {spec.blog_accuracy:.2f}%), {result.seconds_per_epoch:.1f} s/epoch → {result.model_path}")
+                  f"(blog {spec.blog_accuracy:.2f}%), {result.seconds_per_epoch:.1f} s/epoch → {escape(str(result.model_path))}")
     return result
 
 

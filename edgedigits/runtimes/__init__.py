@@ -65,7 +65,7 @@ def open_runtime(runtime: str, path: Path, *, threads: int = 1, **options) -> Ru
     module = importlib.import_module(f"edgedigits.runtimes.{RUNTIMES[runtime]}")
     try:
         return module.open(path, threads=threads, **options)
-    except ArtifactError:
+    except (ArtifactError, UsageError):
         raise
     except Exception as err:  # each runtime raises its own zoo of types for a corrupt file
         detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

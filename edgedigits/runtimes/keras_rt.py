@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 
 from edgedigits.errors import ArtifactError
+from edgedigits.quiet import import_tensorflow_quietly
 from edgedigits.runtimes import TensorSpec, check_input, predict_in_chunks
 
 
 def load_keras_model(path: Path):
     """Load a `.keras` file safely: a real zip, no member escaping the archive, Keras `safe_mode=True`
     (refuses Lambda layers carrying arbitrary Python code)."""
+    import_tensorflow_quietly()
     import keras
 
     path = Path(path)

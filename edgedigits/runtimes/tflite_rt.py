@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgedigits.errors import UsageError
 from edgedigits.runtimes import TensorSpec, check_input, predict_in_chunks
 
 # "default": builtin kernels with XNNPACK, what a phone app gets.
@@ -42,7 +43,7 @@ class TFLiteRuntime:
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
         if kernels not in KERNELS:
-            raise ValueError(f"kernels must be one of {KERNELS}")
+            raise UsageError(f"kernels must be one of {', '.join(KERNELS)}, got '{kernels}'")
         resolver = OpResolverType.AUTO if kernels == "default" else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
         self.path = Path(path)
         self.kernels = kernels
