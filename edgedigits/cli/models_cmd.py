@@ -28,12 +28,23 @@ def models_command(
     if as_json:
         console.print_json(json.dumps(rows))
         return
-    table = Table(title="edgedigits model registry (layers exactly as the seed blog)")
+    table = Table(title="edgedigits model registry (layers exactly as the seed blog)",
+                  caption="conv = 3x3 Conv2D+ReLU, pool = 2x2 max pooling, drop = Dropout, dense = Dense+ReLU")
     for column, justify in (("model", "left"), ("layers", "left"), ("params", "right"), ("MACs/image", "right"),
                             ("blog acc.", "right")):
         table.add_column(column, justify=justify)
     for row in rows:
-        layers = " → ".join(
-            f"{layer['kind']}{layer['output_shape']}" for layer in row["layers"] if layer["kind"] != "flatten")
+        layers = " ".join(_short(spec_layer) for spec_layer in MODELS[row["name"]].layers)
         table.add_row(row["name"], layers, f"{row['params']:,}", f"{row['macs']:,}", f"{row['blog_accuracy']:.2f}%")
     console.print(table)
+
+
+def _short(layer) -> str:
+    """Compact layer notation: conv16 (3x3 filters), pool (2x2), drop.25, dense128, softmax10."""
+    if layer.kind == "conv":
+        return f"conv{layer.units}"
+    if layer.kind == "dense":
+        return f"{'softmax' if layer.activation == 'softmax' else 'dense'}{layer.units}"
+    if layer.kind == "dropout":
+        return f"drop{str(layer.rate).lstrip('0')}"
+    return layer.kind
