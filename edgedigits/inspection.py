@@ -2,8 +2,8 @@
 
 (Named `inspection`, not `inspect`, so it never shadows the standard library module.)
 `inspect_artifact` returns a plain JSON-able dict; the CLI renders it as a table or prints it as JSON.
-When a `manifest.json` sits beside the file, its entry adds the preprocessing, the model name (hence MACs
-from the registry) and a sha256 check against what export recorded.
+When a `manifest.json` sits beside the file (found by `edgedigits.locate`), it adds the preprocessing, the model
+name (hence MACs from the registry) and, for a file it lists, a sha256 check against what export recorded.
 """
 
 from __future__ import annotations
@@ -12,37 +12,20 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from edgedigits.errors import ArtifactError, UsageError
+from edgedigits.errors import ArtifactError
 from edgedigits.fileio import sha256_file
+from edgedigits.manifest import manifest_path
 
-SUFFIXES = (".tflite", ".onnx", ".keras")
 _FLOAT_DTYPES = {"float32", "float16", "float64", "bfloat16"}
 # ONNX quantize/dequantize boundaries: float on one side by definition, not a fallback.
 _ONNX_QDQ = {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear"}
 _ONNX_PARAMETERISED = {"Conv", "Gemm", "MatMul", "ConvInteger", "MatMulInteger", "QLinearConv", "QLinearMatMul"}
 
 
-def manifest_entry_for(path: Path) -> tuple[dict | None, dict | None]:
-    """(manifest, entry) when a readable manifest beside `path` lists it (entry None for the source .keras)."""
-    from edgedigits.manifest import manifest_path, read_manifest
+def _spec_json(name: str, shape, dtype: str) -> dict:
+    from edgedigits.runtimes import TensorSpec
 
-    if not manifest_path(path.parent).is_file():
-        return None, None
-    try:
-        manifest = read_manifest(path.parent)
-    except ArtifactError:
-        return None, None
-    for entry in manifest["artifacts"].values():
-        if entry["file"] == path.name:
-            return manifest, entry
-    return manifest, None
-
-
-def _spec_json(name: str, shape, dtype: str, scale=None, zero_point=None) -> dict:
-    payload = {"name": name, "shape": [int(d) for d in shape], "dtype": dtype}
-    if scale is not None:
-        payload["quantization"] = {"scale": float(scale), "zero_point": int(zero_point)}
-    return payload
+    return TensorSpec(name, tuple(int(d) for d in shape), dtype).to_json()
 
 
 def _inspect_tflite(path: Path) -> dict:
@@ -51,8 +34,8 @@ def _inspect_tflite(path: Path) -> dict:
     graph = read_tflite_graph(path)
     arena = estimate_arena(graph)
     return {
-        "inputs": [_spec_json(t.name, t.shape_signature, t.dtype, t.scale, t.zero_point) for t in graph.inputs],
-        "outputs": [_spec_json(t.name, t.shape_signature, t.dtype, t.scale, t.zero_point) for t in graph.outputs],
+        "inputs": [t.spec.to_json() for t in graph.inputs],
+        "outputs": [t.spec.to_json() for t in graph.outputs],
         "operators": graph.op_counts(),
         "float_ops": graph.float_ops(),
         "parameters": graph.parameter_count(),
@@ -128,12 +111,7 @@ def _inspect_onnx(path: Path) -> dict:
 def _inspect_keras(path: Path) -> dict:
     from edgedigits.runtimes.keras_rt import load_keras_model
 
-    try:
-        model = load_keras_model(path)
-    except ArtifactError:
-        raise
-    except Exception as err:
-        raise ArtifactError(f"{path}: cannot be loaded by Keras ({str(err).strip()[:200] or type(err).__name__})") from None
+    model = load_keras_model(path)  # ArtifactError naming the file if Keras cannot load it
     layers = list(model.layers)
     return {
         "inputs": [_spec_json("input", [-1 if d is None else d for d in model.input_shape], "float32")],
@@ -146,26 +124,27 @@ def _inspect_keras(path: Path) -> dict:
 
 
 def inspect_artifact(*, path: Path) -> dict[str, Any]:
-    """Describe one artifact file; ArtifactError/UsageError naming the file if it cannot be read."""
+    """Describe one artifact file; ArtifactError/UsageError naming the file (or a corrupt manifest beside it)."""
+    from edgedigits.locate import check_suffix, locate_artifact
+
     path = Path(path)
-    if path.suffix not in SUFFIXES:
-        raise UsageError(f"{path}: unknown artifact type '{path.suffix}' (expected {', '.join(SUFFIXES)})")
+    check_suffix(path)
     if not path.is_file():
         raise ArtifactError(f"{path}: file not found")
     if path.stat().st_size == 0:
         raise ArtifactError(f"{path}: file is empty")
+    location = locate_artifact(path)
     reader = {".tflite": _inspect_tflite, ".onnx": _inspect_onnx, ".keras": _inspect_keras}[path.suffix]
     details = reader(path)
-    sha256 = sha256_file(path)
-    manifest, entry = manifest_entry_for(path)
+    manifest, entry = location.manifest, location.entry
     model_name = (manifest or {}).get("model") or details.get("keras_model_name")
     io_dtypes = {spec["dtype"] for spec in details["inputs"] + details["outputs"]}
     integer_io = bool(io_dtypes) and io_dtypes <= {"int8", "uint8", "int16"}
     report: dict[str, Any] = {
         "file": str(path),
-        "format": entry["format"] if entry else {".tflite": "tflite", ".onnx": "onnx", ".keras": "keras"}[path.suffix],
+        "format": entry["format"] if entry and not location.source else path.suffix.lstrip("."),
         "bytes": path.stat().st_size,
-        "sha256": sha256,
+        "sha256": sha256_file(path),
         **{key: value for key, value in details.items() if key != "keras_model_name"},
         # "int8 everywhere": integer I/O and no op computing on floats (shape-only int32 ops are fine).
         "all_int8": integer_io and not details["float_ops"],
@@ -174,10 +153,19 @@ def inspect_artifact(*, path: Path) -> dict[str, Any]:
         "manifest": None,
     }
     if manifest is not None:
-        recorded = entry["sha256"] if entry else manifest.get("source", {}).get("sha256")
-        report["manifest"] = {"path": str(path.parent / "manifest.json"), "sha256_matches": recorded == sha256,
+        report["manifest"] = {"path": str(manifest_path(location.model_dir)), "listed": entry is not None,
+                              # None: the manifest does not list this file, so there is nothing to compare with
+                              "sha256_matches": None if entry is None else _matches(location),
                               "preprocessing": manifest.get("preprocessing"), "labels": manifest.get("labels")}
     return report
+
+
+def _matches(location) -> bool:
+    try:
+        location.verify()
+    except ArtifactError:
+        return False
+    return True
 
 
 def _registry_macs(model_name: str | None) -> int | None:

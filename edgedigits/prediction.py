@@ -14,9 +14,6 @@ import numpy as np
 
 from edgedigits.errors import UsageError
 
-SUFFIX_RUNTIMES = {".tflite": "tflite", ".onnx": "onnxruntime", ".keras": "keras"}
-DEFAULT_LABELS = tuple(str(digit) for digit in range(10))
-
 
 @dataclass(frozen=True)
 class Prediction:
@@ -28,18 +25,20 @@ class Prediction:
 
 def resolve_runtime(path: Path) -> tuple[str, list[str]]:
     """(runtime name, labels) for an artifact file, from its manifest entry or else its suffix."""
-    from edgedigits.inspection import manifest_entry_for
-    from edgedigits.manifest import verify_artifact_file
+    from edgedigits.data import LABELS
+    from edgedigits.locate import SUFFIX_RUNTIMES, check_suffix, locate_artifact
 
-    path = Path(path)
-    if path.suffix not in SUFFIX_RUNTIMES:
-        raise UsageError(f"{path}: unknown artifact type '{path.suffix}' (expected {', '.join(SUFFIX_RUNTIMES)})")
-    manifest, entry = manifest_entry_for(path)
-    labels = list(manifest["labels"]) if manifest else list(DEFAULT_LABELS)
-    if entry is None:
-        return SUFFIX_RUNTIMES[path.suffix], labels
-    verify_artifact_file(path.parent, entry)
-    return entry["runtime"], labels
+    check_suffix(path)
+    location = locate_artifact(path)
+    labels = list(location.manifest["labels"]) if location.manifest else list(LABELS)
+    if location.entry is None:
+        return SUFFIX_RUNTIMES[Path(path).suffix], labels
+    if location.source:
+        # model.keras is the training output, not an export: a retrain legitimately changes it, so it is
+        # not held to the sha256 export recorded (`inspect` reports the difference).
+        return SUFFIX_RUNTIMES[".keras"], labels
+    location.verify()
+    return location.entry["runtime"], labels
 
 
 def predict_images(*, artifact: Path, images: list[Path], top: int = 3, kernels: str = "default") -> list[Prediction]:

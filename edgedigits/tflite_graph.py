@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from edgedigits.errors import ArtifactError
+from edgedigits.runtimes import TensorSpec
+from edgedigits.runtimes.tflite_rt import _spec as tensor_spec  # the runtime's own reading of scale/zero point
 
 ARENA_ALIGNMENT = 16  # TFLite Micro aligns every arena allocation to 16 bytes
 # Ops whose constant inputs are trainable parameters (weights at position 1, bias at position 2).
@@ -23,13 +25,13 @@ PARAMETERISED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPO
 @dataclass(frozen=True)
 class Tensor:
     index: int
-    name: str
+    spec: TensorSpec  # name, shape signature (-1: dynamic), dtype, scale/zero point, read as the runtime does
     shape: tuple[int, ...]  # as allocated for batch 1
-    shape_signature: tuple[int, ...]  # -1 for a dynamic axis
-    dtype: str
-    scale: float | None
-    zero_point: int | None
     constant: bool  # stored in the file (weights, biases, shape constants), not in the arena
+
+    @property
+    def dtype(self) -> str:
+        return self.spec.dtype
 
     @property
     def nbytes(self) -> int:
@@ -71,15 +73,6 @@ class TfliteGraph:
         return int(sum(np.prod(self.tensors[i].shape, dtype=np.int64) for i in counted))
 
 
-def _tensor(detail: dict, constant: bool) -> Tensor:
-    scale, zero_point = detail["quantization"]
-    quantized = scale != 0.0
-    return Tensor(int(detail["index"]), detail["name"], tuple(int(d) for d in detail["shape"]),
-                  tuple(int(d) for d in detail.get("shape_signature", detail["shape"])),
-                  np.dtype(detail["dtype"]).name, float(scale) if quantized else None,
-                  int(zero_point) if quantized else None, constant)
-
-
 def read_tflite_graph(path: Path) -> TfliteGraph:
     """Tensors and operators of a `.tflite` file (batch 1); ArtifactError naming the file if unreadable."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
@@ -103,7 +96,8 @@ def read_tflite_graph(path: Path) -> TfliteGraph:
                           tuple(int(i) for i in op["outputs"])) for op in ops]
     produced = {i for op in operators for i in op.outputs}
     # A tensor no op produces and that is not a graph input lives in the file: a constant.
-    tensors = {int(d["index"]): _tensor(d, int(d["index"]) not in produced and int(d["index"]) not in input_ids)
+    tensors = {int(d["index"]): Tensor(int(d["index"]), tensor_spec(d), tuple(int(n) for n in d["shape"]),
+                                       constant=int(d["index"]) not in produced and int(d["index"]) not in input_ids)
                for d in details}
     return TfliteGraph(tensors, operators, [tensors[i] for i in input_ids], [tensors[i] for i in output_ids])
 

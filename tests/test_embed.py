@@ -23,6 +23,16 @@ CXX = shutil.which("c++") or shutil.which("g++")
 CC = shutil.which("cc")
 
 
+# The exact constant lines each target's code declares for a quantized tensor (role "input" or "output").
+CONSTANT_LINES = {
+    "android": lambda role, scale, zp: [f"const val {role.upper()}_SCALE = {scale}f",
+                                        f"const val {role.upper()}_ZERO_POINT = {zp}"],
+    "ios": lambda role, scale, zp: [f"static let {role}Scale: Float = {scale}", f"static let {role}ZeroPoint = {zp}"],
+    "mcu": lambda role, scale, zp: [f"#define EDGEDIGITS_{role.upper()}_SCALE {scale}f",
+                                    f"#define EDGEDIGITS_{role.upper()}_ZERO_POINT ({zp})"],
+}
+
+
 @pytest.fixture(scope="module")
 def bundles(trained_artifacts, tmp_path_factory):
     out = tmp_path_factory.mktemp("bundles")
@@ -41,10 +51,12 @@ def test_bundle_record_and_numbers_come_from_the_manifest(trained_artifacts, bun
     assert on_disk == sorted([*record["files"], "bundle.json"])
     for name, info in record["files"].items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == info["sha256"], name
-    text = "\n".join(p.read_text() for p in folder.rglob("*") if p.suffix in (".md", ".kt", ".swift", ".h", ".cc"))
-    for spec in (entry["inputs"][0], entry["outputs"][0]):
-        assert f"{spec['quantization']['scale']:.9g}" in text
-        assert str(spec["quantization"]["zero_point"]) in text
+    code = "\n".join(p.read_text() for p in folder.rglob("*") if p.suffix in (".kt", ".swift", ".h"))
+    lines = {line.split("//")[0].strip() for line in code.splitlines()}
+    for role, spec in (("input", entry["inputs"][0]), ("output", entry["outputs"][0])):
+        scale, zero_point = f"{spec['quantization']['scale']:.9g}", spec["quantization"]["zero_point"]
+        expected = CONSTANT_LINES[target](role, scale, zero_point)
+        assert set(expected) <= lines, (expected, sorted(line for line in lines if "ZERO" in line.upper()))
     assert record["golden"]["kernels"] == ("reference" if target == "mcu" else "default")
 
 
@@ -97,6 +109,29 @@ def test_mcu_sources_compile_and_hold_the_model_byte_for_byte(trained_artifacts,
         assert f"resolver.{method}();" in test_cc
 
 
+def test_android_checks_input_quantization_only_when_the_input_is_quantized(trained_artifacts):
+    """The start-up check compares INPUT_SCALE with the model: it must follow the input, not the output."""
+    from dataclasses import replace
+
+    from edgedigits.embed.android import classifier_kotlin
+    from edgedigits.embed.context import TensorNumbers, load_context
+
+    context = load_context(model_dir=trained_artifacts / "v1", fmt="tflite_int8", kernels="default")
+    check = "check(q.scale == INPUT_SCALE && q.zeroPoint == INPUT_ZERO_POINT)"
+    float_output = TensorNumbers(context.output.name, context.output.shape, "float32", None, None)
+    float_input = TensorNumbers(context.input.name, context.input.shape, "float32", None, None)
+    assert check in classifier_kotlin(context)
+    assert check in classifier_kotlin(replace(context, output=float_output))
+    code = classifier_kotlin(replace(context, input=float_input))
+    assert "INPUT_SCALE" not in code and "OUTPUT_SCALE *" in code
+
+
+@pytest.mark.parametrize("name", ["float32", "tflite_float32", " float32 "])
+def test_format_takes_the_names_export_takes(trained_artifacts, tmp_path, name):
+    folder = embed_bundle(model_dir=trained_artifacts / "v1", target="android", fmt=name, out=tmp_path / "a")
+    assert json.loads((folder / "bundle.json").read_text())["format"] == "tflite_float32"
+
+
 def test_float_format_bundle_has_no_quantization(trained_artifacts, tmp_path):
     folder = embed_bundle(model_dir=trained_artifacts / "v1", target="android", fmt="float32", out=tmp_path / "a")
     code = (folder / "DigitClassifier.kt").read_text()
@@ -124,9 +159,35 @@ def test_default_out_and_interrupted_embed_keeps_the_old_bundle(artifacts_copy, 
     assert [p.name for p in (model_dir / "embed").iterdir()] == ["ios"]  # no staging folder left behind
 
 
+def test_out_pointing_at_a_folder_that_is_not_a_bundle_is_refused(artifacts_copy):
+    model_dir = artifacts_copy / "v1"
+    before = {p.relative_to(model_dir): p.read_bytes() for p in model_dir.rglob("*") if p.is_file()}
+    result = runner.invoke(app, ["embed", str(model_dir), "--target", "mcu", "--out", str(model_dir)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: --out {model_dir}: folder is not empty and holds no earlier bundle")
+    assert len(result.output.strip().splitlines()) == 1
+    assert {p.relative_to(model_dir): p.read_bytes() for p in model_dir.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in artifacts_copy.iterdir()) == ["v1"]  # no staging folder left beside it
+
+
+def test_out_replaces_an_old_bundle_or_fills_an_empty_folder(trained_artifacts, tmp_path):
+    old = tmp_path / "old"
+    embed_bundle(model_dir=trained_artifacts / "v1", target="ios", out=old)
+    (old / "stale.txt").write_text("left from an earlier bundle")
+    folder = embed_bundle(model_dir=trained_artifacts / "v1", target="mcu", out=old)
+    assert not (folder / "stale.txt").exists()
+    assert json.loads((folder / "bundle.json").read_text())["target"] == "mcu"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert (embed_bundle(model_dir=trained_artifacts / "v1", target="mcu", out=empty) / "bundle.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "old"]
+
+
 @pytest.mark.parametrize("args,message", [
     (["--target", "mcu", "--format", "onnx_float32"], "--format onnx_float32: not a .tflite artifact"),
+    (["--target", "mcu", "--format", "onnx"], "--format onnx_float32: not a .tflite artifact"),
     (["--target", "mcu", "--format", "nonsense"], "--format nonsense: not a .tflite artifact"),
+    (["--target", "mcu", "--format", "all"], "--format all: embed bundles one format"),
 ])
 def test_bad_embed_requests_exit_2(trained_artifacts, tmp_path, args, message):
     result = runner.invoke(app, ["embed", str(trained_artifacts / "v1"), *args, "--out", str(tmp_path / "b")])

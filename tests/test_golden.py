@@ -96,6 +96,16 @@ def test_tampered_golden_file_is_refused(artifacts_copy):
         load_golden_array(model_dir, record)
 
 
+@pytest.mark.parametrize("file", ["manifest.json", "golden/../manifest.json", "elsewhere/golden/inputs.npy",
+                                  "/tmp/golden/inputs.npy"])
+def test_golden_record_pointing_outside_golden_is_refused(manifest, model_dir, file):
+    from edgedigits.errors import ArtifactError
+
+    record = {**manifest["golden"]["inputs"], "file": file}
+    with pytest.raises(ArtifactError, match="golden file outside golden/"):
+        load_golden_array(model_dir, record)
+
+
 @pytest.mark.skipif(CC is None, reason="no C compiler")
 def test_golden_header_compiles_and_holds_the_npy_numbers(manifest, model_dir, tmp_path):
     golden_set = next(s for s in manifest["golden"]["sets"]

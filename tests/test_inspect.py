@@ -59,7 +59,40 @@ def test_file_changed_since_export_is_reported(artifacts_copy):
     result = runner.invoke(app, ["inspect", str(model_dir / "int8.tflite"), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["manifest"]["sha256_matches"] is False
+    assert json.loads(result.output)["manifest"]["listed"] is True
     assert "DIFFERS" in runner.invoke(app, ["inspect", str(model_dir / "int8.tflite")]).output
+
+
+def test_file_not_listed_in_the_manifest_is_reported_as_such(artifacts_copy):
+    """E.g. the int8_keep_float-*.tflite `explain` writes: nothing to compare its sha256 with, so no "DIFFERS"."""
+    model_dir = artifacts_copy / "v1"
+    unlisted = model_dir / "int8_keep_float-conv2d.tflite"
+    unlisted.write_bytes((model_dir / "float32.tflite").read_bytes())
+    report = inspect_artifact(path=unlisted)
+    assert report["manifest"]["listed"] is False and report["manifest"]["sha256_matches"] is None
+    assert report["format"] == "tflite" and report["model"] == "v1"
+    table = runner.invoke(app, ["inspect", str(unlisted)])
+    assert table.exit_code == 0, table.output
+    assert "not listed in manifest" in table.output and "DIFFERS" not in table.output and "matches" not in table.output
+
+
+def test_changed_source_model_is_reported(artifacts_copy):
+    model_dir = artifacts_copy / "v1"
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    manifest["source"]["sha256"] = "0" * 64  # as if model.keras had been retrained after export
+    (model_dir / "manifest.json").write_text(json.dumps(manifest))
+    report = inspect_artifact(path=model_dir / "model.keras")
+    assert report["manifest"]["listed"] is True and report["manifest"]["sha256_matches"] is False
+    assert report["format"] == "keras"
+
+
+def test_corrupt_manifest_beside_the_file_is_a_one_line_error(artifacts_copy):
+    model_dir = artifacts_copy / "v1"
+    (model_dir / "manifest.json").write_text("{ not json")
+    result = runner.invoke(app, ["inspect", str(model_dir / "int8.tflite")])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {model_dir / 'manifest.json'}: manifest is not valid JSON")
 
 
 def test_cli_table_and_json(trained_artifacts):

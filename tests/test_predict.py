@@ -3,6 +3,8 @@ are dequantized, --show writes what the model saw, and bad images are one-line e
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -112,3 +114,48 @@ def test_bad_options_exit_2(trained_artifacts, rendered):
     result = runner.invoke(app, ["predict", str(trained_artifacts / "v1" / "int8.tflite"), str(rendered[0][0]),
                                  "--top", "11"])
     assert result.exit_code == 2 and "--top must be between 1 and 10" in result.output
+
+
+@pytest.mark.parametrize("content,problem", [("{ not json", "manifest is not valid JSON"),
+                                             ('{"model": "v1"}', "manifest misses field(s)")])
+def test_corrupt_manifest_is_refused_not_skipped(artifacts_copy, rendered, content, problem):
+    """A corrupt manifest beside the artifact must not silently turn off the sha256 check."""
+    model_dir = artifacts_copy / "v1"
+    (model_dir / "manifest.json").write_text(content)
+    result = runner.invoke(app, ["predict", str(model_dir / "int8.tflite"), str(rendered[0][0])])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {model_dir / 'manifest.json'}: {problem}")
+
+
+def test_tampered_artifact_is_refused(artifacts_copy, rendered):
+    model_dir = artifacts_copy / "v1"
+    (model_dir / "int8.tflite").write_bytes((model_dir / "float32.tflite").read_bytes())
+    result = runner.invoke(app, ["predict", str(model_dir / "int8.tflite"), str(rendered[0][0])])
+    assert result.exit_code == 2 and "sha256 does not match the manifest" in result.output
+
+
+def test_paths_with_brackets_print_literally(trained_artifacts, rendered, tmp_path):
+    (tmp_path / "[red]").mkdir()
+    images = [tmp_path / "photo[1].png", tmp_path / "[red]" / "x[bold]y.png"]  # unescaped, rich eats "[red]"
+    for image in images:
+        image.write_bytes(rendered[0][0].read_bytes())
+    result = runner.invoke(app, ["predict", str(trained_artifacts / "v1" / "int8.tflite"), *map(str, images)])
+    assert result.exit_code == 0, result.output
+    for image in images:
+        assert str(image) in result.output
+
+
+def test_tflite_predict_starts_without_tensorflow(trained_artifacts, rendered):
+    """TensorFlow costs seconds to import and a .tflite does not need it; nor should LiteRT's INFO line show."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from edgedigits.cli import app\n"
+              "try:\n    app(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+              "print('tensorflow loaded:', 'tensorflow' in sys.modules)")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("EDGEDIGITS_")}
+    done = subprocess.run([sys.executable, "-c", script, "predict", str(trained_artifacts / "v1" / "int8.tflite"),
+                           str(rendered[0][0])], capture_output=True, text=True, env=env, timeout=120)
+    assert "tensorflow loaded: False" in done.stdout, done.stdout + done.stderr
+    assert "%" in done.stdout and "XNNPACK" not in done.stdout + done.stderr

@@ -125,7 +125,9 @@ def _write_bad(tmp_path, kind: str):
 
 
 BAD_IMAGES = {"not_an_image": "not an image", "animated": "animated image with 3 frames",
-              "huge_bomb": "too large", "huge_over_limit": "too large", "zero_size": "", "truncated": "cannot decode",
+              "huge_bomb": "too large", "huge_over_limit": "too large",
+              # Pillow itself refuses a PNG header with a zero width, before our own size check runs.
+              "zero_size": "not an image Pillow can read", "truncated": "cannot decode",
               "blank": "no digit found", "missing": "not found"}
 
 
@@ -137,3 +139,12 @@ def test_bad_images_are_one_line_data_errors(tmp_path, kind):
     message = str(caught.value)
     assert message.startswith(str(path)) and "\n" not in message
     assert BAD_IMAGES[kind] in message
+
+
+def test_zero_sized_image_that_pillow_opens_is_refused(tmp_path, monkeypatch):
+    """Our own guard, for a decoder that accepts a zero-sized header (Pillow's PNG reader does not)."""
+    path = tmp_path / "empty.png"
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(path)
+    monkeypatch.setattr(Image, "open", lambda *args, **kwargs: Image.new("L", (0, 10)))
+    with pytest.raises(DataError, match=r"image has zero size \(0x10\)$"):
+        preprocess_image(path)

@@ -18,23 +18,28 @@ class Target(str, Enum):
 
 
 @app.command("embed")
-@guarded
+@guarded(needs_tensorflow=False)  # a .keras file imports TensorFlow itself, when loaded
 def embed_command(
     model_dir: Annotated[Path, typer.Argument(help="A model folder with manifest.json, e.g. artifacts/v3.")],
     target: Annotated[Target, typer.Option("--target", help="Where the model goes.")],
-    fmt: Annotated[str, typer.Option("--format", help="Which .tflite artifact to embed.")] = "tflite_int8",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="Which .tflite artifact to embed, named as in `export --formats`.")] = "tflite_int8",
     out: Annotated[Optional[Path], typer.Option("--out", help="Bundle folder (default MODEL_DIR/embed/TARGET).")] = None,
 ) -> None:
     """Bundle a .tflite with labels, generated app code, golden vectors and a README for Android, iOS or TFLite Micro."""
     import json
 
+    from rich.markup import escape
+
     from edgedigits.embed import BUNDLE_RECORD, embed_bundle
 
     folder = embed_bundle(model_dir=model_dir, target=target.value, fmt=fmt, out=out)
     record = json.loads((folder / BUNDLE_RECORD).read_text(encoding="utf-8"))
-    console.print(f"[green]✓[/] {target.value} bundle for {record['model']} {record['format']} → {folder}")
+    # The folder and the manifest's names are user text: escaped so "[…]" in them prints as is.
+    done = f"{target.value} bundle for {record['model']} {record['format']} → {folder}"
+    console.print("[green]✓[/] " + escape(done))
     for name, info in record["files"].items():
-        console.print(f"  {name:<40} {info['bytes']:>9,} B")
+        console.print(escape(f"  {name:<40} {info['bytes']:>9,} B"))
     golden = record["golden"]
-    console.print(f"  golden vectors: {golden['count']} inputs, {golden['kernels']} kernels "
-                  f"({golden['computed_by']}); see README.md")
+    console.print(escape(f"  golden vectors: {golden['count']} inputs, {golden['kernels']} kernels "
+                         f"({golden['computed_by']}); see README.md"))

@@ -20,12 +20,13 @@ def _io_line(spec: dict) -> str:
 
 
 @app.command("inspect")
-@guarded
+@guarded(needs_tensorflow=False)  # a .keras file imports TensorFlow itself, when loaded
 def inspect_command(
     path: Annotated[Path, typer.Argument(help="An artifact: .tflite, .onnx or .keras.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Show an artifact's inputs/outputs, quantization, operators, int8 coverage, parameters, MACs and size."""
+    from rich.markup import escape
     from rich.table import Table
 
     from edgedigits.inspection import inspect_artifact
@@ -34,18 +35,19 @@ def inspect_command(
     if as_json:
         console.print_json(json.dumps(report))
         return
-    table = Table(title=f"{report['file']} ({report['format']})", show_header=False)
+    # Paths, tensor and op names come from the user's files: escaped so "[…]" in them prints as is.
+    table = Table(title=escape(f"{report['file']} ({report['format']})"), show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
     for spec in report["inputs"]:
-        table.add_row("input", _io_line(spec))
+        table.add_row("input", escape(_io_line(spec)))
     for spec in report["outputs"]:
-        table.add_row("output", _io_line(spec))
-    table.add_row("operators", ", ".join(f"{name}×{count}" for name, count in report["operators"].items()))
+        table.add_row("output", escape(_io_line(spec)))
+    table.add_row("operators", escape(", ".join(f"{name}×{count}" for name, count in report["operators"].items())))
     if report["all_int8"]:
         table.add_row("int8", "[green]yes: int8 input/output and no float op[/]")
     else:
-        fallbacks = ", ".join(report["float_ops"]) or "none"
+        fallbacks = escape(", ".join(report["float_ops"]) or "none")
         table.add_row("int8", f"[yellow]no[/]: float ops {fallbacks}")
     table.add_row("parameters", f"{report['parameters']:,}")
     table.add_row("MACs/image", f"{report['macs']:,}" if report["macs"] is not None else "unknown (model not in registry)")
@@ -58,8 +60,13 @@ def inspect_command(
     if manifest is None:
         table.add_row("manifest", "none beside the file")
     else:
-        match = "[green]matches[/]" if manifest["sha256_matches"] else "[red]DIFFERS (file changed since export)[/]"
-        table.add_row("manifest", f"{manifest['path']}: sha256 {match}")
+        if manifest["sha256_matches"] is None:
+            match = "[yellow]not listed in manifest[/] (no sha256 to compare with)"
+        elif manifest["sha256_matches"]:
+            match = "sha256 [green]matches[/]"
+        else:
+            match = "sha256 [red]DIFFERS (file changed since export)[/]"
+        table.add_row("manifest", f"{escape(manifest['path'])}: {match}")
         for key, value in (manifest["preprocessing"] or {}).items():
-            table.add_row(f"  {key}", str(value))
+            table.add_row(escape(f"  {key}"), escape(str(value)))
     console.print(table)

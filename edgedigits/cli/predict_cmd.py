@@ -11,7 +11,7 @@ from edgedigits.cli.app import app, console, guarded
 
 
 @app.command("predict")
-@guarded
+@guarded(needs_tensorflow=False)  # a .keras file imports TensorFlow itself, when loaded
 def predict_command(
     artifact: Annotated[Path, typer.Argument(help="An artifact: .tflite, .onnx or .keras.")],
     images: Annotated[list[Path], typer.Argument(help="Image files of one digit each (PNG, JPEG, …).")],
@@ -22,6 +22,7 @@ def predict_command(
         "--reference-kernels", help="TFLite only: builtin kernels without XNNPACK (what a microcontroller computes).")] = False,
 ) -> None:
     """Preprocess each image with the MNIST recipe and print the top classes with probabilities."""
+    from rich.markup import escape
     from rich.table import Table
 
     from edgedigits.prediction import predict_images, save_seen_frames
@@ -29,15 +30,17 @@ def predict_command(
     predictions = predict_images(artifact=artifact, images=images, top=top,
                                  kernels="reference" if reference_kernels else "default")
     seen = save_seen_frames(predictions, show) if show is not None else [None] * len(predictions)
-    table = Table(title=f"{artifact}")
+    # Paths and labels are user text: escaped, so "photo[1].png" prints as is instead of being read as markup.
+    table = Table(title=escape(str(artifact)))
     table.add_column("image", overflow="fold")
     for rank in range(1, top + 1):
         table.add_column(f"#{rank}", justify="right")
     if show is not None:
         table.add_column("model saw", overflow="fold")
     for prediction, frame_path in zip(predictions, seen):
-        cells = [str(prediction.image)] + [f"{label}  {probability * 100:5.1f}%" for label, probability in prediction.top]
+        cells = [escape(str(prediction.image))]
+        cells += [escape(f"{label}  {probability * 100:5.1f}%") for label, probability in prediction.top]
         if show is not None:
-            cells.append(str(frame_path))
+            cells.append(escape(str(frame_path)))
         table.add_row(*cells)
     console.print(table)

@@ -3,7 +3,8 @@
 Targets are one module each (android, ios, mcu) exposing `KERNELS` (which golden vectors it ships) and
 `build(context) -> {relative path: bytes}`. Every number in the generated code comes from the manifest via
 `EmbedContext`. The bundle is written into a temporary folder beside the destination and renamed into place
-only when complete, so an interrupted embed never leaves a half bundle.
+only when complete, so an interrupted embed never leaves a half bundle. The destination is replaced only when
+it is empty or holds an earlier bundle (`bundle.json`): `--out` pointed at a model folder deletes nothing.
 """
 
 from __future__ import annotations
@@ -39,12 +40,22 @@ def _record(context, target: str, files: dict[str, bytes]) -> dict:
     }
 
 
+def _check_replaceable(destination: Path) -> None:
+    """Refuse to replace anything but an empty folder or an earlier bundle: `--out` may point anywhere."""
+    if not destination.exists() and not destination.is_symlink():
+        return
+    if destination.is_symlink() or not destination.is_dir():
+        raise UsageError(f"--out {destination}: exists and is not a folder; choose another --out")
+    if any(destination.iterdir()) and not (destination / BUNDLE_RECORD).is_file():
+        raise UsageError(f"--out {destination}: folder is not empty and holds no earlier bundle ({BUNDLE_RECORD}); "
+                         "refusing to replace it, choose another --out")
+
+
 def _replace_folder(staging: Path, destination: Path) -> None:
-    """Move a complete `staging` folder to `destination`, replacing an older bundle there."""
+    """Move a complete `staging` folder to `destination`, replacing an empty folder or an older bundle there."""
+    _check_replaceable(destination)  # again: the folder may have changed while the bundle was built
     old = None
     if destination.exists():
-        if not destination.is_dir():
-            raise ArtifactError(f"{destination}: exists and is not a folder")
         old = destination.with_name(f"{TEMP_PREFIX}old-{destination.name}-{os.getpid()}")
         os.rename(destination, old)
     try:
@@ -57,20 +68,33 @@ def _replace_folder(staging: Path, destination: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _registry_name(fmt: str) -> str:
+    """`fmt` read as `export --formats` reads it (aliases included). An unknown name is left as given:
+    `load_context` refuses it with the list of .tflite formats the model folder holds."""
+    from edgedigits.artifacts import resolve_formats
+
+    if fmt.strip() == "all":
+        raise UsageError("--format all: embed bundles one format; name it")
+    try:
+        return resolve_formats([fmt])[0]
+    except UsageError:
+        return fmt
+
+
 def embed_bundle(*, model_dir: Path, target: str, fmt: str = DEFAULT_FORMAT, out: Path | None = None) -> Path:
     """Write the `target` bundle for artifact `fmt` of `model_dir`; returns the bundle folder."""
-    from edgedigits.artifacts import ALIASES
     from edgedigits.embed.context import load_context
 
     if target not in TARGETS:
         raise UsageError(f"--target {target}: unknown target (choose from {', '.join(TARGETS)})")
-    fmt = ALIASES.get(fmt, fmt)
+    destination = Path(out) if out is not None else Path(model_dir) / "embed" / target
+    _check_replaceable(destination)
+    fmt = _registry_name(fmt)
     module = importlib.import_module(f"edgedigits.embed.{target}")
     context = load_context(model_dir=Path(model_dir), fmt=fmt, kernels=module.KERNELS)
     files = module.build(context)
     files[BUNDLE_RECORD] = (json.dumps(_record(context, target, files), indent=2) + "\n").encode()
 
-    destination = Path(out) if out is not None else Path(model_dir) / "embed" / target
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}embed-", dir=destination.parent))

@@ -7,7 +7,8 @@ initializer would exceed the JVM's 64 KB method-size limit.
 
 from __future__ import annotations
 
-from edgedigits.embed.context import EmbedContext, f32, golden_paragraph, io_table, preprocessing_section
+from edgedigits.embed.context import EmbedContext, f32
+from edgedigits.embed.readme import golden_paragraph, io_table, preprocessing_section
 
 KERNELS = "default"
 PACKAGE = "com.example.edgedigits"
@@ -33,16 +34,16 @@ def classifier_kotlin(context: EmbedContext) -> str:
             val q = Math.round(p / INPUT_SCALE) + INPUT_ZERO_POINT
             buffer.put(q.coerceIn(-128, 127).toByte())
         }"""
-    else:
-        fill = "        for (p in pixels) buffer.putFloat(p)"
-    if o.quantized:
-        read = """        // Dequantize: probability = scale * (q - zero_point).
-        return FloatArray(OUTPUT_SIZE) { k -> OUTPUT_SCALE * (output.get(k).toInt() - OUTPUT_ZERO_POINT) }"""
         check = """        val q = interpreter.getInputTensor(0).quantizationParams()
         check(q.scale == INPUT_SCALE && q.zeroPoint == INPUT_ZERO_POINT) { "model and constants disagree" }"""
     else:
-        read = "        return FloatArray(OUTPUT_SIZE) { k -> output.getFloat(k * 4) }"
+        fill = "        for (p in pixels) buffer.putFloat(p)"
         check = ""
+    if o.quantized:
+        read = """        // Dequantize: probability = scale * (q - zero_point).
+        return FloatArray(OUTPUT_SIZE) { k -> OUTPUT_SCALE * (output.get(k).toInt() - OUTPUT_ZERO_POINT) }"""
+    else:
+        read = "        return FloatArray(OUTPUT_SIZE) { k -> output.getFloat(k * 4) }"
     return f"""package {PACKAGE}
 
 import android.content.Context

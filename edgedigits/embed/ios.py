@@ -6,7 +6,8 @@ Golden vectors come from LiteRT's default path (XNNPACK), what the iOS runtime c
 
 from __future__ import annotations
 
-from edgedigits.embed.context import EmbedContext, f32, golden_paragraph, io_table, preprocessing_section
+from edgedigits.embed.context import EmbedContext, f32
+from edgedigits.embed.readme import golden_paragraph, io_table, preprocessing_section
 
 KERNELS = "default"
 

@@ -9,7 +9,8 @@ confirm it on the board with `interpreter.arena_used_bytes()`.
 from __future__ import annotations
 
 from edgedigits.c_arrays import c_bytes, header_guard
-from edgedigits.embed.context import EmbedContext, f32, golden_paragraph, io_table, preprocessing_section
+from edgedigits.embed.context import EmbedContext, f32
+from edgedigits.embed.readme import golden_paragraph, io_table, preprocessing_section
 
 KERNELS = "reference"
 MODEL_SYMBOL = "g_model_data"
@@ -68,7 +69,7 @@ def model_settings_h(context: EmbedContext) -> str:
 
 
 def golden_vectors_h(context: EmbedContext) -> str:
-    from edgedigits.golden import golden_header
+    from edgedigits.golden_c import golden_header
 
     quantization = context.entry["outputs"][0].get("quantization")
     return golden_header(artifact=context.format, kernels=KERNELS, fed=context.golden_input,
