@@ -15,7 +15,7 @@ import numpy as np
 
 from edgedigits.errors import ArtifactError
 from edgedigits.runtimes import TensorSpec
-from edgedigits.runtimes.tflite_rt import _spec as tensor_spec  # the runtime's own reading of scale/zero point
+from edgedigits.runtimes.tflite_rt import tensor_spec  # the runtime's own reading of scale/zero point
 
 ARENA_ALIGNMENT = 16  # TFLite Micro aligns every arena allocation to 16 bytes
 # Ops whose constant inputs are trainable parameters (weights at position 1, bias at position 2).

@@ -14,7 +14,8 @@ from edgedigits.runtimes import TensorSpec, check_input, predict_in_chunks
 KERNELS = ("default", "reference")
 
 
-def _spec(detail: dict) -> TensorSpec:
+def tensor_spec(detail: dict) -> TensorSpec:
+    """A LiteRT tensor-details dict as a TensorSpec (quantized when its scale is non-zero)."""
     scale, zero_point = detail["quantization"]
     quantized = scale != 0.0
     shape = tuple(int(d) for d in detail.get("shape_signature", detail["shape"]))
@@ -52,8 +53,8 @@ class TFLiteRuntime:
         self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
-        self.inputs = [_spec(d) for d in self._interpreter.get_input_details()]
-        self.outputs = [_spec(d) for d in self._interpreter.get_output_details()]
+        self.inputs = [tensor_spec(d) for d in self._interpreter.get_input_details()]
+        self.outputs = [tensor_spec(d) for d in self._interpreter.get_output_details()]
         self._batch = int(self._input["shape"][0])
 
     def _resize(self, batch: int) -> None:
