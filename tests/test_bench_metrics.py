@@ -98,6 +98,10 @@ def test_tolerance_defaults_and_overrides():
     assert tolerance_for({"format": "onnx_float32"}, strict) == Tolerance(1e-6, 99.9, 0.1)
 
 
+def _idx_header(dims: list[int]) -> bytes:
+    return bytes([0, 0, 8, len(dims)]) + b"".join(d.to_bytes(4, "big") for d in dims)
+
+
 def test_data_npz_and_idx(tmp_path):
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (12, 28, 28), dtype=np.uint8), rng.integers(0, 10, 12)
@@ -109,9 +113,8 @@ def test_data_npz_and_idx(tmp_path):
 
     idx = tmp_path / "idx"
     idx.mkdir()
-    header = lambda dims: bytes([0, 0, 8, len(dims)]) + b"".join(d.to_bytes(4, "big") for d in dims)  # noqa: E731
-    (idx / "my-images-idx3-ubyte.gz").write_bytes(gzip.compress(header([12, 28, 28]) + x.tobytes()))
-    (idx / "my-labels-idx1-ubyte").write_bytes(header([12]) + y.astype(np.uint8).tobytes())
+    (idx / "my-images-idx3-ubyte.gz").write_bytes(gzip.compress(_idx_header([12, 28, 28]) + x.tobytes()))
+    (idx / "my-labels-idx1-ubyte").write_bytes(_idx_header([12]) + y.astype(np.uint8).tobytes())
     for spec in (idx, f"{idx / 'my-images-idx3-ubyte.gz'},{idx / 'my-labels-idx1-ubyte'}"):
         data = load_eval_data(data=spec)
         assert data.description["kind"] == "idx" and np.allclose(data.images[..., 0], x / 255)
@@ -131,6 +134,33 @@ def test_data_errors_are_one_line(tmp_path):
         assert "\n" not in str(caught.value) and name in str(caught.value)
     with pytest.raises(UsageError, match="--data and --data-dir"):
         load_eval_data(data=tmp_path / "short.npz", data_dir=tmp_path)
+
+
+def test_damaged_npz_and_gzip_idx_are_one_line_data_errors(tmp_path):
+    """Truncated or bit-flipped files are the user's input, not an internal error: DataError naming the file."""
+    x = np.random.default_rng(0).integers(0, 256, (50, 28, 28), dtype=np.uint8)
+    y = np.zeros(50, np.int64)
+    np.savez_compressed(tmp_path / "whole.npz", x=x, y=y)
+    raw = (tmp_path / "whole.npz").read_bytes()
+    (tmp_path / "truncated.npz").write_bytes(raw[:len(raw) // 2])  # zipfile.BadZipFile
+    flipped = bytearray(raw)
+    flipped[60:64] = b"\xff" * 4  # inside x.npy's deflate stream: zlib.error
+    (tmp_path / "flipped.npz").write_bytes(bytes(flipped))
+    for name in ("truncated.npz", "flipped.npz"):
+        with pytest.raises(DataError, match="not a readable .npz") as caught:
+            load_eval_data(data=tmp_path / name)
+        assert "\n" not in str(caught.value) and str(tmp_path / name) in str(caught.value)
+
+    labels = tmp_path / "labels-idx1-ubyte"
+    labels.write_bytes(_idx_header([50]) + y.astype(np.uint8).tobytes())
+    images = gzip.compress(_idx_header([50, 28, 28]) + x.tobytes())
+    corrupt = bytearray(images)
+    corrupt[10:14] = b"\xff" * 4  # the first deflate block header: zlib.error
+    for name, content in (("corrupt-idx3-ubyte.gz", bytes(corrupt)), ("cut-idx3-ubyte.gz", images[:len(images) // 2])):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(DataError, match="cannot read IDX file") as caught:
+            load_eval_data(data=f"{tmp_path / name},{labels}")
+        assert "\n" not in str(caught.value) and str(tmp_path / name) in str(caught.value)
 
 
 def test_data_image_folder_counts_match_files(tmp_path, mnist):

@@ -117,18 +117,50 @@ def test_cli_json_and_report(trained_artifacts, tmp_path):
 
 def test_cli_sweep_table(trained_artifacts):
     result = invoke("explain", str(trained_artifacts / "v1"), "--calibration-sweep", "20", "--format", "onnx-int8",
-                    "--test-samples", "300")
+                    "--calibration-seed", "3", "--test-samples", "300")
     assert result.exit_code == 0, result.output
-    assert "onnx_int8 calibrated" in result.output and "agreement" in result.output
+    assert "onnx_int8 calibrated" in result.output and "(seed 3)" in result.output and "agreement" in result.output
+
+
+@pytest.mark.parametrize("name, message", [
+    ("all", "--format takes one format, got 'all'"),
+    ("int8,onnx-int8", "--format takes one format"),
+    ("int3", "unknown format 'int3'"),
+    ("float32", "--format tflite_float32 uses no calibration data"),  # an `export --formats` alias, resolved
+])
+def test_cli_sweep_format_takes_one_export_name(trained_artifacts, name, message):
+    assert message in one_line_error(invoke("explain", str(trained_artifacts / "v1"), "--calibration-sweep", "20",
+                                            "--format", name))
 
 
 @pytest.mark.parametrize("file, message", [
     ("fp16.tflite", "not a calibrated int8 format"),
     ("int8_aiq.tflite", "not made by the TFLite converter"),
     ("missing.tflite", "file not found"),
+    ("model.keras", "the trained Keras source"),
+    ("train.json", "not listed in"),
 ])
 def test_cli_rejects_what_it_cannot_explain(trained_artifacts, file, message):
     assert message in one_line_error(invoke("explain", str(trained_artifacts / "v1" / file)))
+
+
+def test_cli_names_a_corrupt_or_missing_manifest(artifacts_copy):
+    (artifacts_copy / "v1" / "manifest.json").write_text("{ not json")
+    line = one_line_error(invoke("explain", str(artifacts_copy / "v1" / "int8.tflite")))
+    assert "manifest.json" in line and "not valid JSON" in line
+    (artifacts_copy / "v1" / "manifest.json").unlink()
+    line = one_line_error(invoke("explain", str(artifacts_copy / "v1" / "int8.tflite")))
+    assert "no manifest.json beside it" in line
+
+
+def test_cli_prints_markup_in_names_literally(artifacts_copy, tmp_path, monkeypatch):
+    """Folder names are the user's: "[test]" prints as is in the table title and the report lines."""
+    (artifacts_copy / "v1").rename(artifacts_copy / "v1[test]")
+    monkeypatch.chdir(artifacts_copy)  # a short relative subject: the title stays on one line
+    result = invoke("explain", "v1[test]/int8.onnx", "--report-dir", str(tmp_path / "r[bold]"))
+    assert result.exit_code == 0, result.output
+    assert "v1[test]/int8.onnx" in result.output
+    assert f"{tmp_path / 'r[bold]' / 'onnx-qdq-int8.onnx.json'}" in result.output
 
 
 def test_cli_folder_needs_sweep(trained_artifacts):

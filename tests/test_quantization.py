@@ -84,6 +84,13 @@ def test_int8_float_io_takes_floats_but_computes_in_int8(manifest, trained_artif
     assert manifest["artifacts"]["tflite_int8"]["inputs"][0]["dtype"] == "int8"  # the short form is unchanged
 
 
+def test_converter_int8_formats_share_one_calibration_method(manifest):
+    from edgedigits.artifacts.tflite_int8 import CALIBRATION_METHOD
+
+    for name in ("tflite_int8", "tflite_int8_float_io"):
+        assert manifest["artifacts"][name]["calibration"]["method"] == CALIBRATION_METHOD
+
+
 def test_aiq_int8_is_quantized(manifest, trained_artifacts):
     dtypes = tensor_dtypes(trained_artifacts / "v1" / "int8_aiq.tflite")
     assert sum(dtype == "int8" for dtype in dtypes.values()) >= 4

@@ -15,7 +15,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from edgedigits.config import ExportConfig
 from edgedigits.errors import UsageError
+
+# The ONNX opset every ONNX format is written with unless ExportConfig says otherwise.
+ONNX_OPSET = ExportConfig.onnx_opset
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class ExportContext:
     model: Any  # keras.Model, float32
     calibration_images: Callable[[], np.ndarray]  # float32 [N,28,28,1] from the *training* set, lazily drawn
     calibration: dict  # {"samples": N, "seed": S, "source": "..."} recorded in the manifest
-    opset: int = 17
+    opset: int = ONNX_OPSET
     work_dir: Path | None = None  # a scratch folder for exporters that need intermediate files
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edgedigits.artifacts import Artifact, ExportContext, Tolerance
+from edgedigits.artifacts import ONNX_OPSET, Artifact, ExportContext, Tolerance
 from edgedigits.models import INPUT_SHAPE
 
 OUTPUT_NAME = "probabilities"
@@ -30,7 +30,7 @@ def export(context: ExportContext, destination: Path) -> dict:
 
 ARTIFACT = Artifact(
     name="onnx_float32", file="model.onnx", runtime="onnxruntime", precision="float32",
-    description="ONNX float32 (opset 17, dynamic batch)",
+    description=f"ONNX float32 (opset {ONNX_OPSET}, dynamic batch)",
     export=export,
     tolerance=Tolerance(max_abs_prob_diff=1e-4),
     export_tolerance=Tolerance(max_abs_prob_diff=1e-4),

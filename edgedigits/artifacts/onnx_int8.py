@@ -36,19 +36,26 @@ def calibration_reader(images: np.ndarray, input_name: str):
     return _Reader()
 
 
+def prepare_for_quantization(float_path: Path, prepared: Path) -> str:
+    """Write the float graph as the quantizer sees it to `prepared`; returns its input name. `explain` compares
+    against this same prepared graph, so tensor names match the quantized one."""
+    import onnx
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    # Pre-processing folds constants and infers shapes so every tensor gets a calibrated range; ONNX shape
+    # inference suffices (only the batch axis is dynamic), so the symbolic pass and its sympy need are skipped.
+    quant_pre_process(str(float_path), str(prepared), skip_symbolic_shape=True)
+    return onnx.load(str(prepared), load_external_data=False).graph.input[0].name
+
+
 def quantize_onnx(float_path: Path, destination: Path, images: np.ndarray, *,
                   nodes_to_exclude: list[str] | None = None) -> None:
     """float ONNX file -> static QDQ int8 ONNX file at `destination`."""
-    import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
 
     with tempfile.TemporaryDirectory(prefix="edgedigits-onnx-int8-") as scratch:
-        # Pre-processing folds constants and infers shapes so every tensor gets a calibrated range; ONNX shape
-        # inference suffices (only the batch axis is dynamic), so the symbolic pass and its sympy need are skipped.
         prepared = Path(scratch) / "prepared.onnx"
-        quant_pre_process(str(float_path), str(prepared), skip_symbolic_shape=True)
-        input_name = onnx.load(str(prepared), load_external_data=False).graph.input[0].name
+        input_name = prepare_for_quantization(float_path, prepared)
         quantize_static(
             str(prepared), str(destination), calibration_reader(images, input_name),
             quant_format=QuantFormat.QDQ, per_channel=True,

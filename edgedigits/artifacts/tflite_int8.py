@@ -7,6 +7,10 @@ from pathlib import Path
 from edgedigits.artifacts import Artifact, ExportContext, Tolerance
 
 
+# Recorded in the manifest of both converter-made int8 formats (tflite_int8, tflite_int8_float_io).
+CALIBRATION_METHOD = "TFLite converter min/max over the sample, per-channel weights, per-tensor activations"
+
+
 def representative_dataset(context: ExportContext):
     """The converter's calibration feed: one training image per step, float32 [1,28,28,1]."""
     images = context.calibration_images()
@@ -18,7 +22,10 @@ def representative_dataset(context: ExportContext):
     return generate
 
 
-def export(context: ExportContext, destination: Path) -> dict:
+def int8_converter(context: ExportContext, *, float_io: bool):
+    """The TFLite converter of both converter-made int8 formats, calibrated on the context's sample:
+    int8 input/output, or float32 ones (`float_io`) with Quantize/Dequantize added at the edges.
+    `explain` re-creates it for the quantization debugger, so it must stay the one place this is set up."""
     import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(context.model)
@@ -26,11 +33,15 @@ def export(context: ExportContext, destination: Path) -> dict:
     converter.representative_dataset = representative_dataset(context)
     # Full integer: any op without an int8 kernel fails conversion instead of silently staying float.
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    destination.write_bytes(converter.convert())
-    return {"calibration": context.calibration | {"method": "TFLite converter min/max over the sample, "
-                                                   "per-channel weights, per-tensor activations"}}
+    if not float_io:
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    return converter
+
+
+def export(context: ExportContext, destination: Path) -> dict:
+    destination.write_bytes(int8_converter(context, float_io=False).convert())
+    return {"calibration": context.calibration | {"method": CALIBRATION_METHOD}}
 
 
 ARTIFACT = Artifact(

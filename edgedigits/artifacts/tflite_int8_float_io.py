@@ -6,20 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from edgedigits.artifacts import Artifact, ExportContext, Tolerance
-from edgedigits.artifacts.tflite_int8 import representative_dataset
+from edgedigits.artifacts.tflite_int8 import CALIBRATION_METHOD, int8_converter
 
 
 def export(context: ExportContext, destination: Path) -> dict:
-    import tensorflow as tf
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(context.model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative_dataset(context)
-    # Int8 builtins only (an op without an int8 kernel fails conversion); I/O types left at float32.
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    destination.write_bytes(converter.convert())
-    return {"calibration": context.calibration | {"method": "TFLite converter min/max over the sample, "
-                                                   "per-channel weights, per-tensor activations"}}
+    destination.write_bytes(int8_converter(context, float_io=True).convert())
+    return {"calibration": context.calibration | {"method": CALIBRATION_METHOD}}
 
 
 # Same graph and calibration as tflite_int8; only the edges differ, so the same decision-level thresholds.

@@ -5,5 +5,7 @@
   shift     seeded perturbed copies of the evaluation images
   datasets  the evaluation set: MNIST test, or the user's own `--data`
   evaluate  bench one runtime target and score it against Keras
+  rows      the targets a manifest yields, and the report row of each measured target
+  validate  option checks, before any data is loaded
   run       discover model folders, bench them all, decide the exit code
 """

@@ -13,6 +13,8 @@ records so a reader knows which data the numbers are about.
 from __future__ import annotations
 
 import gzip
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +56,11 @@ def _checked(images: np.ndarray, labels: np.ndarray, source: str) -> tuple[np.nd
     return images, labels.astype(np.int64)
 
 
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:120] if text else type(err).__name__
+
+
 def load_npz(path: Path) -> EvalData:
     try:
         with np.load(path, allow_pickle=False) as archive:
@@ -62,8 +69,10 @@ def load_npz(path: Path) -> EvalData:
             images, labels = archive["x"], archive["y"]
     except DataError:
         raise
-    except (OSError, ValueError) as err:  # not a zip, pickled objects, truncated member …
-        raise DataError(f"{path}: not a readable .npz ({str(err).splitlines()[0][:120]})") from None
+    # Not a zip or truncated (BadZipFile), a corrupt compressed member (zlib.error, EOFError), pickled objects
+    # (ValueError) …: all the user's file, none a bug.
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        raise DataError(f"{path}: not a readable .npz ({_first_line(err)})") from None
     images, labels = _checked(images, labels, str(path))
     return EvalData(images, labels, {"kind": "npz", "source": str(path), "images": len(labels),
                                      "sha256": sha256_file(path)})
@@ -74,8 +83,8 @@ def _read_idx(path: Path, dims: int) -> np.ndarray:
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
-    except (OSError, EOFError) as err:
-        raise DataError(f"{path}: cannot read IDX file ({err})") from None
+    except (OSError, EOFError, zlib.error) as err:  # unreadable, truncated or corrupt gzip
+        raise DataError(f"{path}: cannot read IDX file ({_first_line(err)})") from None
     return parse_idx(raw, expected_dims=dims, name=str(path))
 
 

@@ -20,9 +20,10 @@ import numpy as np
 from edgedigits import __version__
 from edgedigits.bench import metrics
 from edgedigits.bench.datasets import EvalData, load_eval_data
-from edgedigits.bench.evaluate import (LOAD_FAILED, OK, PARITY_FAILED, REFERENCE, TAMPERED, Measured, Target,
-                                       measure_target, precision_of, score, tolerance_for)
-from edgedigits.bench.shift import shifted, validate_shifts
+from edgedigits.bench.evaluate import LOAD_FAILED, OK, PARITY_FAILED, TAMPERED, Target, measure_target
+from edgedigits.bench.rows import build_row, targets
+from edgedigits.bench.shift import shifted
+from edgedigits.bench.validate import validate_config
 from edgedigits.config import BenchConfig
 from edgedigits.environment import library_versions, machine_info
 from edgedigits.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, ArtifactError, EdgeDigitsError, UsageError
@@ -33,8 +34,6 @@ SCHEMA_VERSION = 1
 ProgressCallback = Callable[[str, int, int], None]  # (what is being benched, done, total)
 # Imported before any load is timed, so "load time" is file → first answer, not a library import.
 _RUNTIME_LIBRARIES = {"keras": "keras", "tflite": "ai_edge_litert.interpreter", "onnxruntime": "onnxruntime"}
-_METRIC_KEYS = ("accuracy", "parity", "problems", "confusion", "confusion_delta", "per_class", "disagreements",
-                "shift")
 
 
 @dataclass
@@ -42,27 +41,6 @@ class BenchResult:
     report: dict  # the report.json payload (schema in edgedigits.report)
     exit_code: int
     images: np.ndarray  # float32 [N,28,28,1]: the evaluation images, for the report's digit grids
-
-
-def validate_config(config: BenchConfig) -> None:
-    """One-line UsageError naming the offending option."""
-    checks = [
-        (config.threads >= 1, f"--threads must be at least 1, got {config.threads}"),
-        (config.runs >= 1, f"--runs must be at least 1, got {config.runs}"),
-        (config.min_time_s >= 0 and config.max_time_s >= config.min_time_s,
-         "latency min/max time must satisfy 0 <= min <= max"),
-        (config.throughput_batch >= 1, f"throughput batch must be at least 1, got {config.throughput_batch}"),
-        (config.max_accuracy_drop is None or 0 <= config.max_accuracy_drop <= 100,
-         f"--max-accuracy-drop must be between 0 and 100 pp, got {config.max_accuracy_drop}"),
-        (config.min_agreement is None or 0 <= config.min_agreement <= 100,
-         f"--min-agreement must be between 0 and 100 %, got {config.min_agreement}"),
-        (config.max_prob_diff is None or 0 <= config.max_prob_diff <= 1,
-         f"--max-prob-diff must be between 0 and 1, got {config.max_prob_diff}"),
-    ]
-    for ok, message in checks:
-        if not ok:
-            raise UsageError(message)
-    validate_shifts(config.shifts)
 
 
 def discover(path: Path) -> list[Path]:
@@ -78,48 +56,6 @@ def discover(path: Path) -> list[Path]:
     if not found:
         raise ArtifactError(f"{path}: no {MANIFEST_NAME} in it or its sub-folders (run `edgedigits export` first)")
     return found
-
-
-def _targets(manifest: dict, config: BenchConfig) -> list[tuple[Target, dict]]:
-    """(target, manifest entry) for every artifact, plus a reference-kernel twin for quantized TFLite."""
-    targets = []
-    for name, entry in manifest["artifacts"].items():
-        precision = precision_of(entry)
-        targets.append((Target(name, entry.get("format", name), entry["runtime"], precision, entry["file"],
-                               entry["sha256"]), entry))
-        if config.reference_kernels and entry["runtime"] == "tflite" and not precision.startswith("float"):
-            targets.append((Target(f"{name}@reference", entry.get("format", name), "tflite", precision, entry["file"],
-                                   entry["sha256"], {"kernels": "reference"}), entry))
-    return targets
-
-
-def _size_ratio(entry: dict, artifacts: dict) -> float | None:
-    """Bytes relative to the float32 artifact of the same runtime (else any float32 artifact)."""
-    floats = [e for e in artifacts.values() if precision_of(e) == "float32"]
-    same = [e for e in floats if e["runtime"] == entry["runtime"]] or floats
-    return entry["bytes"] / same[0]["bytes"] if same and same[0]["bytes"] else None
-
-
-def _row(target: Target, entry: dict | None, measured: Measured, *, reference: Measured | None, labels: np.ndarray,
-         config: BenchConfig, artifacts: dict) -> dict:
-    tolerance = tolerance_for(entry, config) if entry is not None else None
-    row = {"name": target.name, "format": target.format, "runtime": target.runtime, "precision": target.precision,
-           "kernels": target.options.get("kernels", "default") if target.runtime == "tflite" else None,
-           "file": target.file, "bytes": entry["bytes"] if entry else None,
-           "size_ratio": _size_ratio(entry, artifacts) if entry else None, "sha256": target.sha256,
-           "status": measured.status, "verdict": None, "error": measured.error,
-           "tolerance": asdict(tolerance) if tolerance else None, "latency": measured.latency,
-           "load_ms": measured.load_ms, "predict_s": measured.predict_s,
-           "images": {}}  # filled by edgedigits.report when PNGs are written
-    row |= dict.fromkeys(_METRIC_KEYS)
-    if measured.status == OK and reference is not None and reference.status == OK:
-        row |= score(measured, reference=reference, labels=labels, tolerance=tolerance, config=config)
-        if row["problems"]:
-            row["status"] = PARITY_FAILED
-    elif measured.status == PARITY_FAILED:
-        row["problems"] = [measured.error]
-    row["verdict"] = REFERENCE if entry is None and row["status"] == OK else ("PASS" if row["status"] == OK else "FAIL")
-    return row
 
 
 def bench_model(model_dir: Path, *, data: EvalData, shifted_images: dict, config: BenchConfig,
@@ -138,18 +74,17 @@ def bench_model(model_dir: Path, *, data: EvalData, shifted_images: dict, config
     measure = dict(model_dir=model_dir, images=data.images, shifted=shifted_images, config=config)
     progress(f"{model_dir.name} keras")
     reference = measure_target(keras_target, **measure)
-    model["reference"] = _row(keras_target, None, reference, reference=reference, labels=data.labels, config=config,
-                              artifacts=manifest["artifacts"])
+    scoring = dict(reference=reference, labels=data.labels, config=config, artifacts=manifest["artifacts"])
+    model["reference"] = build_row(keras_target, None, reference, **scoring)
     if reference.status != OK:
         model |= {"status": "error", "error": reference.error}
         return model
     predictions = {"keras": reference.probabilities.argmax(axis=1)}
-    for target, entry in _targets(manifest, config):
+    for target, entry in targets(manifest, config):
         progress(f"{model_dir.name} {target.name}")
         # The reference-kernel twin is a parity check only: its speed is not what a phone sees.
         measured = measure_target(target, **measure, timed="kernels" not in target.options)
-        model["artifacts"].append(_row(target, entry, measured, reference=reference, labels=data.labels,
-                                       config=config, artifacts=manifest["artifacts"]))
+        model["artifacts"].append(build_row(target, entry, measured, **scoring))
         if measured.probabilities is not None:
             predictions[target.name] = measured.probabilities.argmax(axis=1)
     names, values = metrics.agreement_matrix(predictions)
@@ -197,7 +132,7 @@ def bench_artifacts(*, path: Path, config: BenchConfig, data: EvalData | None = 
         try:
             manifest = read_manifest(model_dir)
             runtimes |= {entry["runtime"] for entry in manifest["artifacts"].values()}
-            total += 1 + len(_targets(manifest, config))
+            total += 1 + len(targets(manifest, config))
         except ArtifactError:
             total += 1
     shifted_images = {kind: shifted(data.images, kind, config=config) for kind in config.shifts}

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from edgedigits.cli.app import DataDir, app, console, err_console, guarded
 from edgedigits.config import BenchConfig
@@ -40,7 +41,8 @@ def bench_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from edgedigits.bench.datasets import load_eval_data
-    from edgedigits.bench.run import bench_artifacts, validate_config
+    from edgedigits.bench.run import bench_artifacts
+    from edgedigits.bench.validate import validate_config
     from edgedigits.report import write_report
     from edgedigits.report.terminal import bench_table
 
@@ -56,17 +58,18 @@ def bench_command(
             progress.update(task, description=f"bench {label}", completed=done, total=total)
 
         result = bench_artifacts(path=path, config=config, data=evaluation, on_progress=on_progress)
+    # Messages, folder and file names are the user's: escaped, so "v1[test]" prints as is and cannot break markup.
     for message in result.report["errors"]:
-        err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     console.print(bench_table(result.report, width=console.width))
     for model in result.report["models"]:
         for row in model["artifacts"]:
             if row["status"] == "parity failed":
-                console.print(f"[red]FAIL[/] {model['name']}/{row['name']}: {'; '.join(row['problems'])}",
-                              highlight=False, soft_wrap=True)
+                console.print(f"[red]FAIL[/] {escape(model['name'])}/{escape(row['name'])}: "
+                              f"{escape('; '.join(row['problems']))}", highlight=False, soft_wrap=True)
     if report_dir is not None:
         paths = write_report(result, report_dir)
-        console.print(f"report → {paths['markdown']} and {paths['json']}")
+        console.print(f"report → {escape(str(paths['markdown']))} and {escape(str(paths['json']))}")
     summary = result.report["summary"]
     colour = {"PASS": "green", "FAIL": "red"}.get(summary["verdict"], "red")
     console.print(f"[bold {colour}]{summary['verdict']}[/]: {summary['passed']}/{summary['artifacts']} artifacts pass "

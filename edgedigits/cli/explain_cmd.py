@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from edgedigits.cli.app import DataDir, app, console, guarded
+from edgedigits.config import ExportConfig
 
 
 @app.command("explain")
@@ -23,9 +25,10 @@ def explain_command(
     calibration_sweep: Annotated[Optional[str], typer.Option(
         help="Comma-separated calibration sizes, e.g. 10,100,1000: export int8 with each and compare.")] = None,
     format_name: Annotated[str, typer.Option(
-        "--format", help="Calibrated format the sweep exports (int8, int8-float-io, int8-aiq, onnx-int8), when "
-                         "TARGET is a folder.")] = "int8",
-    seed: Annotated[int, typer.Option(help="Seed of the sweep's calibration samples.")] = 0,
+        "--format", help="Calibrated format the sweep exports, named as in `export --formats` (int8, "
+                         "int8-float-io, int8-aiq, onnx-int8 or a full name), when TARGET is a folder.")] = "int8",
+    calibration_seed: Annotated[int, typer.Option(
+        help="Seed of the sweep's calibration samples.")] = ExportConfig.calibration_seed,
     test_samples: Annotated[Optional[int], typer.Option(
         help="Test images for accuracy and agreement (default: all 10,000).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")] = False,
@@ -40,7 +43,8 @@ def explain_command(
     if test_samples is not None and not 1 <= test_samples <= 10_000:
         raise UsageError(f"--test-samples must be between 1 and 10000, got {test_samples}")
     if calibration_sweep is not None:
-        explanation = _sweep(target, calibration_sweep, format_name, seed, test_samples, keep_float, data_dir)
+        explanation = _sweep(target, calibration_sweep, format_name, calibration_seed, test_samples, keep_float,
+                             data_dir)
     else:
         if target.is_dir():
             raise UsageError(f"{target}: a folder needs --calibration-sweep; to explain an artifact give its file")
@@ -60,10 +64,11 @@ def explain_command(
 
     for table in tables(explanation):
         console.print(table)
+    # Notes and paths carry user-chosen names: escaped, so "v1[test]" prints as is and cannot break markup.
     for note in explanation.notes:
-        console.print(f"  [dim]{note}[/]", highlight=False)
+        console.print(f"  [dim]{escape(note)}[/]", highlight=False)
     for path in written:
-        console.print(f"  report → {path}")
+        console.print(f"  report → {escape(str(path))}")
 
 
 def _sweep(target: Path, sizes_text: str, format_name: str, seed: int, test_samples: Optional[int],
@@ -84,7 +89,11 @@ def _sweep(target: Path, sizes_text: str, format_name: str, seed: int, test_samp
         model_dir, _, entry = locate(target)
         chosen = entry["format"]
     elif target.is_dir():
-        model_dir, chosen = target, resolve_formats([format_name])[0]
+        # The names `export --formats` takes, one of them: "all" or a list would sweep one format silently.
+        resolved = resolve_formats([format_name]) if "," not in format_name else ()
+        if len(resolved) != 1:
+            raise UsageError(f"--format takes one format, got '{format_name}'")
+        model_dir, chosen = target, resolved[0]
     else:
         raise ArtifactError(f"{target}: no such file or folder")
     return calibration_sweep(model_dir=model_dir, sizes=sizes, mnist=mnist, format_name=chosen, seed=seed,

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from edgedigits.errors import ArtifactError, UsageError
-from edgedigits.manifest import read_manifest, verify_artifact_file
 from edgedigits.quiet import native_output_silenced
 
 # RMSE of uniform rounding, in units of the quantization step: sqrt(1/12). A layer near it loses only what
@@ -50,16 +49,24 @@ class Explanation:
 
 
 def locate(path: Path) -> tuple[Path, dict, dict]:
-    """(model folder, manifest, manifest entry) of an exported artifact file, after its sha256 check."""
+    """(model folder, manifest, manifest entry) of an exported artifact file, after its sha256 check.
+    The lookup is edgedigits.locate's, shared with inspect and predict; explain also needs the entry."""
+    from edgedigits.locate import locate_artifact
+    from edgedigits.manifest import manifest_path
+
     path = Path(path)
     if not path.is_file():
         raise ArtifactError(f"{path}: file not found")
-    manifest = read_manifest(path.parent)
-    entries = [entry for entry in manifest["artifacts"].values() if entry["file"] == path.name]
-    if not entries:
-        raise ArtifactError(f"{path}: not listed in {path.parent / 'manifest.json'} (export it first)")
-    verify_artifact_file(path.parent, entries[0])
-    return path.parent, manifest, entries[0]
+    location = locate_artifact(path)
+    if location.manifest is None:
+        raise ArtifactError(f"{path}: no {manifest_path(path.parent).name} beside it (export it first)")
+    if location.source:
+        raise UsageError(f"{path}: the trained Keras source; explain needs an int8 artifact "
+                         "(int8.tflite, int8_float_io.tflite or int8.onnx)")
+    if location.entry is None:
+        raise ArtifactError(f"{path}: not listed in {manifest_path(path.parent)} (export it first)")
+    location.verify()
+    return location.model_dir, location.manifest, location.entry
 
 
 def calibration_settings(entry: dict, path: Path) -> tuple[int, int]:

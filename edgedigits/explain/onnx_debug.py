@@ -14,7 +14,7 @@ import math
 import tempfile
 from pathlib import Path
 
-from edgedigits.artifacts import ExportContext
+from edgedigits.artifacts import ONNX_OPSET, ExportContext
 from edgedigits.explain import Explanation, calibration_settings, keras_layer
 from edgedigits.quiet import native_output_silenced
 
@@ -22,12 +22,10 @@ DEBUG_SAMPLES = 200  # activations of every tensor are kept in memory per sample
 
 
 def debug_onnx(*, model_dir: Path, entry: dict, mnist) -> Explanation:
-    import onnx
     from onnxruntime.quantization import qdq_loss_debug as qdq
-    from onnxruntime.quantization.shape_inference import quant_pre_process
 
     from edgedigits.artifacts import onnx_float32
-    from edgedigits.artifacts.onnx_int8 import calibration_reader
+    from edgedigits.artifacts.onnx_int8 import calibration_reader, prepare_for_quantization
     from edgedigits.data import calibration_sample
     from edgedigits.runtimes.keras_rt import load_keras_model
     from edgedigits.train import MODEL_FILE
@@ -40,10 +38,9 @@ def debug_onnx(*, model_dir: Path, entry: dict, mnist) -> Explanation:
     with tempfile.TemporaryDirectory(prefix="edgedigits-explain-") as scratch, native_output_silenced():
         scratch = Path(scratch)
         context = ExportContext(model=model, calibration_images=lambda: images, calibration={},
-                                opset=int(entry.get("opset", 17)), work_dir=scratch)
+                                opset=int(entry.get("opset", ONNX_OPSET)), work_dir=scratch)
         onnx_float32.export(context, scratch / "float.onnx")
-        quant_pre_process(str(scratch / "float.onnx"), str(scratch / "prepared.onnx"), skip_symbolic_shape=True)
-        input_name = onnx.load(str(scratch / "prepared.onnx")).graph.input[0].name
+        input_name = prepare_for_quantization(scratch / "float.onnx", scratch / "prepared.onnx")
         # Both graphs re-written so every intermediate tensor is also a graph output.
         qdq.modify_model_output_intermediate_tensors(str(path), str(scratch / "qdq_aug.onnx"))
         qdq.modify_model_output_intermediate_tensors(str(scratch / "prepared.onnx"), str(scratch / "float_aug.onnx"))

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from edgedigits.explain import ROUNDING_FLOOR, Explanation
 from edgedigits.fileio import atomic_write_bytes, atomic_write_json
+from edgedigits.report.figures import png_bytes, pyplot
 
 TITLES = {"tflite-debugger": "per-layer int8 error (TFLite quantization debugger), worst first",
           "onnx-qdq": "per-tensor SQNR in dB (ONNX QDQ), worst first",
           "calibration-sweep": "calibration size vs agreement and accuracy"}
+DPI = 120
 MAX_CELL = 60  # fused TFLite tensor names run to 100+ characters
 # What the terminal shows per kind (row key, header); --json and the report keep every field, full tensor names
 # included. TFLite's fused tensor names would crowd out the numbers, so the layer and op name the row instead.
@@ -41,12 +43,13 @@ def _cell(value) -> str:
 
 
 def rows_table(rows: list[dict], columns: list[tuple[str, str]], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
+    """`title` and cells are plain text, escaped here: tensor names and paths may hold "[…]"."""
+    table = Table(title=escape(title), title_justify="left")
     for key, header in columns:
         numeric = bool(rows) and not isinstance(rows[0][key], str)
         table.add_column(header, justify="right" if numeric else "left", overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row[key]) for key, _ in columns))
+        table.add_row(*(escape(_cell(row[key])) for key, _ in columns))
     return table
 
 
@@ -64,11 +67,7 @@ def report_stem(explanation: Explanation) -> str:
 
 def chart_png(explanation: Explanation) -> bytes:
     """Horizontal bars of the ranking metric, one per row; the rounding floor marked for the TFLite debugger."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display; must precede pyplot
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     if explanation.kind == "calibration-sweep":
         return _sweep_png(explanation, plt)
     rows = [row for row in explanation.rows if math.isfinite(row[explanation.metric])]
@@ -86,10 +85,7 @@ def chart_png(explanation: Explanation) -> bytes:
         axes.legend(loc="lower right", fontsize=8)
     axes.set_title(f"{TITLES[explanation.kind]}\n{explanation.subject}", fontsize=9)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=120)
-    plt.close(figure)
-    return buffer.getvalue()
+    return png_bytes(figure, dpi=DPI)
 
 
 def _sweep_png(explanation: Explanation, plt) -> bytes:
@@ -104,10 +100,7 @@ def _sweep_png(explanation: Explanation, plt) -> bytes:
     axes.legend(fontsize=8)
     axes.set_title(f"{TITLES[explanation.kind]}\n{explanation.subject}", fontsize=9)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=120)
-    plt.close(figure)
-    return buffer.getvalue()
+    return png_bytes(figure, dpi=DPI)
 
 
 def write_report(explanation: Explanation, report_dir: Path) -> list[Path]:

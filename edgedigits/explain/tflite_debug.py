@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from edgedigits.artifacts import ExportContext
+from edgedigits.artifacts.tflite_int8 import int8_converter, representative_dataset
 from edgedigits.errors import UsageError
 from edgedigits.explain import ROUNDING_FLOOR, Explanation, calibration_settings, evaluate, keras_layer
 from edgedigits.fileio import atomic_write_bytes
@@ -26,32 +28,17 @@ from edgedigits.quiet import native_output_silenced
 CONVERTER_FORMATS = {"tflite_int8": True, "tflite_int8_float_io": False}
 
 
-def int8_converter(model, images: np.ndarray, *, int8_io: bool):
-    """A TFLite converter set up exactly as the tflite_int8 / tflite_int8_float_io exporters set theirs up."""
-    import tensorflow as tf
-
-    def dataset():
-        for index in range(len(images)):
-            yield [images[index:index + 1]]
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = dataset
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    if int8_io:
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-    return converter, dataset
-
-
 def make_debugger(model, images: np.ndarray, *, int8_io: bool):
+    """The debugger over the very converter the tflite_int8 / tflite_int8_float_io exporters use."""
     import tensorflow as tf
 
-    converter, dataset = int8_converter(model, images, int8_io=int8_io)
+    context = ExportContext(model=model, calibration_images=lambda: images, calibration={})
+    converter = int8_converter(context, float_io=not int8_io)
     options = tf.lite.experimental.QuantizationDebugOptions(fully_quantize=True)
     with native_output_silenced(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tf.lite.Interpreter deprecation, "statistics … not specified"
-        return tf.lite.experimental.QuantizationDebugger(converter=converter, debug_dataset=dataset,
+        return tf.lite.experimental.QuantizationDebugger(converter=converter,
+                                                         debug_dataset=representative_dataset(context),
                                                          debug_options=options)
 
 

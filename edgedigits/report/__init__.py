@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from edgedigits.report.cells import model_rows
+
 REPORT_KEYS: dict[str, tuple[str, ...]] = {
     "report": ("schema_version", "tool", "created", "path", "seconds", "machine", "libraries", "config", "data",
                "models", "summary", "errors"),
@@ -68,8 +70,7 @@ def validate_report(report: dict) -> list[str]:
         problems += _exact(model, "model", f"models[{m}]")
         if model.get("agreement_matrix") is not None:
             problems += _exact(model["agreement_matrix"], "agreement_matrix", f"models[{m}].agreement_matrix")
-        rows = ([model["reference"]] if model.get("reference") else []) + list(model.get("artifacts") or [])
-        for row in rows:
+        for row in model_rows(model):
             where = f"models[{m}].{row.get('name', '?')}"
             problems += _exact(row, "row", where)
             for level in ("accuracy", "parity", "latency"):

@@ -1,4 +1,8 @@
-"""Formatting of report numbers into table cells, shared by the Markdown report and the terminal table."""
+"""Formatting of report numbers into table cells, shared by the Markdown report and the terminal table.
+
+`row_cells` gives every cell either table shows, keyed by column name: report.md shows COLUMNS, the terminal a
+narrower selection (edgedigits.report.terminal). Cells are plain text; each table escapes them its own way.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +19,20 @@ def _micros(value) -> str:
     return "–" if value is None else (f"{value:.1f}" if value < 1000 else f"{value:,.0f}")
 
 
+def _kib(row: dict) -> str:
+    return "–" if row["bytes"] is None else f"{row['bytes'] / 1024:,.1f}"
+
+
 def _size(row: dict) -> str:
     if row["bytes"] is None:
         return "–"
-    kib = f"{row['bytes'] / 1024:,.1f} KiB"
+    kib = f"{_kib(row)} KiB"
     return kib if row["size_ratio"] is None else f"{kib} ({row['size_ratio']:.2f}×)"
 
 
 def row_cells(row: dict) -> dict[str, str]:
-    """One table row; a reference-kernel row is labelled as such and has no speed columns."""
+    """Every cell of one row: COLUMNS plus the terminal's narrow "accuracy %" (no CI) and "KiB" (no ratio).
+    A reference-kernel row is labelled as such and has no speed columns."""
     accuracy, parity, latency = row["accuracy"] or {}, row["parity"] or {}, row["latency"] or {}
     ci = accuracy.get("ci95")
     flips = parity.get("flips")
@@ -35,6 +44,7 @@ def row_cells(row: dict) -> dict[str, str]:
         "status": row["status"],
         "verdict": row["verdict"] or "–",
         "accuracy % (95% CI)": "–" if not accuracy else f"{accuracy['value']:.2f} ({ci[0]:.2f}–{ci[1]:.2f})",
+        "accuracy %": "–" if not accuracy else f"{accuracy['value']:.2f}",
         "Δ pp": _num(accuracy.get("delta_pp"), "+.2f"),
         "agreement %": _num(parity.get("agreement"), ".2f"),
         "max |Δp|": _num(parity.get("max_abs_diff"), ".1e"),
@@ -45,11 +55,14 @@ def row_cells(row: dict) -> dict[str, str]:
         "img/s": _num(latency.get("throughput_ips"), ",.0f"),
         "load ms": _num(row["load_ms"], ",.1f"),
         "size": _size(row),
+        "KiB": _kib(row),
     }
 
 
 def model_rows(model: dict) -> list[dict]:
-    return ([model["reference"]] if model["reference"] else []) + model["artifacts"]
+    """The reference (Keras) row, when it was benched, then the artifact rows: the order of every table.
+    Tolerates a model missing either key (validate_report reads unchecked input)."""
+    return ([model["reference"]] if model.get("reference") else []) + list(model.get("artifacts") or [])
 
 
 def data_line(report: dict) -> str:

@@ -1,4 +1,4 @@
-"""PNG figures of a bench report, drawn with matplotlib's Agg backend (no display needed).
+"""PNG figures of a bench report, drawn and written atomically through `edgedigits.report.figures`.
 
 Per benched runtime: its confusion matrix, its difference from the Keras confusion matrix (artifacts only), and
 a grid of the evaluation digits on which it and Keras disagree, each captioned with the label and both answers.
@@ -11,16 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from edgedigits.report.cells import model_rows
+from edgedigits.report.figures import pyplot, save_png
+
 GRID_COLUMNS = 8
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")  # headless: CI machines and SSH sessions have no display
-    import matplotlib.pyplot as plt
-
-    return plt
+DPI = 100
 
 
 def _slug(text: str) -> str:
@@ -36,7 +31,7 @@ def _annotate(ax, matrix: np.ndarray, shade: np.ndarray) -> None:
 
 
 def confusion_figure(matrix: np.ndarray, title: str, path: Path) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.6, 4))
     logged = np.log1p(matrix)  # log: the diagonal is ~100× the off-diagonal cells
     image = ax.imshow(logged, cmap="Blues")
@@ -44,12 +39,11 @@ def confusion_figure(matrix: np.ndarray, title: str, path: Path) -> None:
     ax.set(title=title, xlabel="predicted", ylabel="true label", xticks=range(10), yticks=range(10))
     fig.colorbar(image, ax=ax, label="log(1 + count)")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_png(fig, path, dpi=DPI)
 
 
 def delta_figure(delta: np.ndarray, title: str, path: Path) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.6, 4))
     limit = max(1, int(np.abs(delta).max()))
     image = ax.imshow(delta, cmap="RdBu_r", vmin=-limit, vmax=limit)  # white = same count as Keras
@@ -57,14 +51,13 @@ def delta_figure(delta: np.ndarray, title: str, path: Path) -> None:
     ax.set(title=title, xlabel="predicted", ylabel="true label", xticks=range(10), yticks=range(10))
     fig.colorbar(image, ax=ax, label="count − Keras count")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_png(fig, path, dpi=DPI)
 
 
 def disagreement_grid(images: np.ndarray, examples: list[dict], title: str, path: Path) -> None:
     """`images` float32 [N,28,28,1]; `examples` [{index, label, reference, candidate}] (non-empty).
     One mosaic image with one caption per digit: 30× faster than a subplot per digit."""
-    plt = _pyplot()
+    plt = pyplot()
     rows = (len(examples) + GRID_COLUMNS - 1) // GRID_COLUMNS
     cell = 28 + 12  # pixels per digit, with room for its caption below
     mosaic = np.full((rows * cell, GRID_COLUMNS * cell), 0.35, dtype=np.float32)
@@ -79,16 +72,14 @@ def disagreement_grid(images: np.ndarray, examples: list[dict], title: str, path
     ax.set_axis_off()
     ax.set_title(title, fontsize=9)
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - 0.3 / (rows * 1.2 + 0.35))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_png(fig, path, dpi=DPI)
 
 
 def write_figures(report: dict, images: np.ndarray, out_dir: Path) -> None:
     """Draw every figure into `out_dir/<model>/` and record their relative paths in each row's `images`."""
     for model in report["models"]:
-        rows = ([model["reference"]] if model["reference"] else []) + model["artifacts"]
         folder = Path(out_dir) / _slug(model["name"])
-        for row in rows:
+        for row in model_rows(model):
             # Reference-kernel rows are a parity check of the same file: their numbers are in the tables.
             if row["confusion"] is None or row["kernels"] == "reference":
                 continue

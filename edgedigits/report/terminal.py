@@ -7,13 +7,14 @@ columns. Every number is also in report.md / report.json (`--report-dir`).
 from __future__ import annotations
 
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from edgedigits.report.cells import data_line, machine_line, model_rows, row_cells
 
 VERDICT_STYLE = {"PASS": "bold green", "FAIL": "bold red", "REF": "dim"}
 WIDE = 130
-# key in the row's cells -> header
+# key in edgedigits.report.cells.row_cells -> header
 FULL_COLUMNS = {"runtime": "runtime", "verdict": "verdict", "accuracy %": "acc %", "Δ pp": "Δ pp",
                 "agreement %": "agree %", "max |Δp|": "max|Δp|", "flips →✗/→✓": "flips →✗/→✓",
                 "McNemar p": "McNemar p", "p50 µs": "p50 µs", "img/s": "img/s", "load ms": "load ms", "KiB": "KiB"}
@@ -22,10 +23,8 @@ COMPACT_COLUMNS = {"runtime": "runtime", "verdict": "verdict", "accuracy %": "ac
 
 
 def _cells(row: dict) -> dict[str, str]:
-    cells = row_cells(row)
-    accuracy = row["accuracy"] or {}
-    cells["accuracy %"] = f"{accuracy['value']:.2f}" if accuracy else "–"
-    cells["KiB"] = f"{row['bytes'] / 1024:,.1f}" if row["bytes"] is not None else "–"
+    """row_cells as rich markup: text escaped (a runtime or file named "x[y]" prints as is), verdict coloured."""
+    cells = {key: escape(text) for key, text in row_cells(row).items()}
     verdict = cells["verdict"] if row["status"] in ("ok", "parity failed") else f"{cells['verdict']} ({row['status']})"
     cells["verdict"] = f"[{VERDICT_STYLE.get(row['verdict'], '')}]{verdict}[/]"
     return cells
@@ -35,23 +34,23 @@ def bench_table(report: dict, *, width: int = 200) -> Table:
     """The bench table for a console `width` columns wide."""
     wide = width >= WIDE
     columns = FULL_COLUMNS if wide else COMPACT_COLUMNS
-    table = Table(title=f"edgedigits bench · {data_line(report)}", caption=machine_line(report), header_style="bold",
-                  box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD, pad_edge=wide)
+    table = Table(title=f"edgedigits bench · {escape(data_line(report))}", caption=escape(machine_line(report)),
+                  header_style="bold", box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD, pad_edge=wide)
     if wide:
         table.add_column("model")
     for key, header in columns.items():
         table.add_column(header, justify="left" if key == "runtime" else "right", no_wrap=True,
                          min_width=None if key == "runtime" else len(header))
     for model in report["models"]:
-        rows = model_rows(model)
+        rows, name = model_rows(model), escape(model["name"])
         if not rows:
             label = "[red]not benched[/]"
-            table.add_row(*([model["name"], label] if wide else [f"{model['name']} {label}"]),
+            table.add_row(*([name, label] if wide else [f"{name} {label}"]),
                           *[""] * (len(columns) - 1), end_section=True)
         for index, row in enumerate(rows):
             cells = _cells(row)
             if not wide and not cells["runtime"].startswith(" "):
-                cells["runtime"] = f"{model['name']} {cells['runtime']}"
-            lead = [model["name"] if index == 0 else ""] if wide else []
+                cells["runtime"] = f"{name} {cells['runtime']}"
+            lead = [name if index == 0 else ""] if wide else []
             table.add_row(*lead, *(cells[key] for key in columns), end_section=index == len(rows) - 1)
     return table
