@@ -198,14 +198,9 @@ one byte per input. Run `./gradlew connectedAndroidTest`.
 
 def build(context: EmbedContext) -> dict[str, bytes]:
     """{relative path: content} of the Android bundle."""
-    from edgedigits.embed.context import little_endian_bytes
+    from edgedigits.embed.context import app_resources
 
-    files = {
-        f"assets/{context.model_file_name}": context.model_bytes,
-        "assets/labels.txt": ("\n".join(context.labels) + "\n").encode(),
-        "assets/golden_inputs.bin": little_endian_bytes(context.golden_input),
-        "assets/golden_outputs.bin": little_endian_bytes(context.golden_output),
-        "assets/golden_expected_class.bin": context.golden_output.argmax(axis=1).astype("uint8").tobytes(),
+    files = app_resources(context, "assets") | {
         "DigitClassifier.kt": classifier_kotlin(context).encode(),
         "GoldenVectorTest.kt": golden_test_kotlin(context).encode(),
     }

@@ -114,6 +114,18 @@ def little_endian_bytes(array: np.ndarray) -> bytes:
     return array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
 
 
+def app_resources(context: EmbedContext, folder: str) -> dict[str, bytes]:
+    """The files a mobile app bundles as resources (Android assets/, iOS Resources/): the model, labels and the
+    golden vectors as raw binary (a Kotlin/Swift array literal of 15,680 values would exceed compiler limits)."""
+    return {
+        f"{folder}/{context.model_file_name}": context.model_bytes,
+        f"{folder}/labels.txt": ("\n".join(context.labels) + "\n").encode(),
+        f"{folder}/golden_inputs.bin": little_endian_bytes(context.golden_input),
+        f"{folder}/golden_outputs.bin": little_endian_bytes(context.golden_output),
+        f"{folder}/golden_expected_class.bin": context.golden_output.argmax(axis=1).astype("uint8").tobytes(),
+    }
+
+
 def f32(value: float) -> str:
     """A float literal that round-trips the manifest's float32 value (9 significant digits)."""
     return f"{value:.9g}"

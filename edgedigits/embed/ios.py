@@ -170,14 +170,9 @@ per input. Run the unit tests on a device (Product ▸ Test).
 
 def build(context: EmbedContext) -> dict[str, bytes]:
     """{relative path: content} of the iOS bundle."""
-    from edgedigits.embed.context import little_endian_bytes
+    from edgedigits.embed.context import app_resources
 
-    files = {
-        f"Resources/{context.model_file_name}": context.model_bytes,
-        "Resources/labels.txt": ("\n".join(context.labels) + "\n").encode(),
-        "Resources/golden_inputs.bin": little_endian_bytes(context.golden_input),
-        "Resources/golden_outputs.bin": little_endian_bytes(context.golden_output),
-        "Resources/golden_expected_class.bin": context.golden_output.argmax(axis=1).astype("uint8").tobytes(),
+    files = app_resources(context, "Resources") | {
         "DigitClassifier.swift": classifier_swift(context).encode(),
         "GoldenVectorTests.swift": golden_test_swift(context).encode(),
     }
