@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from edgedigits import interrupts
 from edgedigits.artifacts import ARTIFACTS, Artifact, ExportContext
 from edgedigits.config import ExportConfig
 from edgedigits.data import LABELS, PREPROCESSING, Mnist, calibration_sample, scale
@@ -118,6 +119,7 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
                      "sha256": sha256_file(tmp), **checked["io"], **extra, "verification": checked["verification"],
                      "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
             entries[name] = entry
+            interrupts.check()  # stop at once if Ctrl-C arrived while a converter had control
             if on_artifact is not None:
                 on_artifact(name, entry)
 

@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import json
 import os
-import signal
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -76,8 +75,9 @@ class StagedFiles:
     """Several files written under temporary names, renamed into place together by `commit()`.
 
     Until `commit()`, the destinations are untouched; on leaving the `with` block, any file not committed is
-    removed. `commit()` blocks SIGINT/SIGTERM while it renames, so an interrupt cannot leave half the set
-    renamed (signals arriving meanwhile are delivered right after).
+    removed. `commit()` first re-raises an interrupt that arrived earlier (even one TensorFlow swallowed), then
+    holds SIGINT/SIGTERM while it renames, so an interrupt cannot leave half the set renamed (see
+    `edgedigits.interrupts`; only when the CLI installed its handler).
     """
 
     def __init__(self, folder: Path):
@@ -96,9 +96,9 @@ class StagedFiles:
 
     def commit(self, last: tuple[Path, bytes] | None = None) -> None:
         """Rename every staged file into place, then write `last` (e.g. the manifest) atomically."""
-        blocked = {signal.SIGINT, signal.SIGTERM}
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-        try:
+        from edgedigits import interrupts
+
+        with interrupts.deferred():
             umask = os.umask(0)
             os.umask(umask)
             for destination, tmp in list(self._pending.items()):
@@ -107,8 +107,6 @@ class StagedFiles:
                 del self._pending[destination]
             if last is not None:
                 atomic_write_bytes(*last)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def __exit__(self, *exc) -> None:
         for tmp in self._pending.values():

@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from edgedigits import interrupts
 from edgedigits.config import TrainConfig
 from edgedigits.data import Mnist, one_hot, scale
 from edgedigits.environment import has_native_bf16, library_versions, machine_info
@@ -87,6 +88,7 @@ def train_model(*, spec: ModelSpec, mnist: Mnist, out_dir: Path, config: TrainCo
 
         def on_epoch_end(self, epoch, logs=None):
             epoch_seconds.append(time.perf_counter() - self.start)
+            interrupts.check()
             if on_epoch is not None:
                 on_epoch(epoch + 1, config.epochs, dict(logs or {}), epoch_seconds[-1])
 

@@ -54,12 +54,18 @@ def test_every_format_gives_the_same_class(trained_artifacts, rendered):
     images, labels = rendered
     manifest = read_manifest(trained_artifacts / "v1")
     files = [entry["file"] for entry in manifest["artifacts"].values()] + ["model.keras"]
-    answers = {file: [p.top[0][0] for p in predict_images(artifact=trained_artifacts / "v1" / file, images=images)]
-               for file in files}
+    predictions = {file: predict_images(artifact=trained_artifacts / "v1" / file, images=images) for file in files}
+    answers = {file: [p.top[0][0] for p in found] for file, found in predictions.items()}
     reference = answers["model.keras"]
     assert np.mean([int(label) == truth for label, truth in zip(reference, labels)]) >= 0.9
+    # Float formats must agree on every image; quantized ones on every image the (tiny) Keras model is sure of:
+    # int8 rounding may legitimately flip a near-tie.
+    confident = [p.top[0][1] >= 0.8 for p in predictions["model.keras"]]
+    assert sum(confident) >= len(images) // 2
     for file, got in answers.items():
-        assert got == reference, file
+        precision = next((e["precision"] for e in manifest["artifacts"].values() if e["file"] == file), "float32")
+        keep = [True] * len(images) if precision in ("float32", "float16") else confident
+        assert [g for g, k in zip(got, keep) if k] == [r for r, k in zip(reference, keep) if k], file
 
 
 def test_int8_probabilities_are_dequantized(trained_artifacts, rendered):

@@ -7,8 +7,8 @@ lists them. Domain errors become a one-line message and an exit code in `guarded
 from __future__ import annotations
 
 import importlib
-import signal
 
+from edgedigits import interrupts
 from edgedigits.cli.app import app
 
 COMMAND_MODULES = ("models_cmd", "train_cmd", "export_cmd", "bench_cmd", "inspect_cmd", "predict_cmd", "embed_cmd", "explain_cmd")
@@ -17,12 +17,8 @@ for _module in COMMAND_MODULES:
     importlib.import_module(f"edgedigits.cli.{_module}")
 
 
-def _raise_keyboard_interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     # SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so every temp file is cleaned up and nothing half-written
-    # is left; Python's default SIGTERM action would kill the process without running `finally` blocks.
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # is left; an interrupt swallowed inside TensorFlow is still honoured before anything is committed.
+    interrupts.install()
     app()
