@@ -36,3 +36,7 @@ test: install-test
 
 clean:
 	rm -rf $(VENV) $(ARTIFACTS)/v1 $(ARTIFACTS)/v2 $(ARTIFACTS)/v3 $(ARTIFACTS)/report
+
+# The performance suite (issue 5): needs the artifacts of `make demo`; prints Markdown tables, ~10 min.
+bench-suite: install
+	$(BIN)/python benchmarks/run.py --artifacts $(ARTIFACTS)

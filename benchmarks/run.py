@@ -74,7 +74,9 @@ def inference_latency(artifacts: Path) -> str:
         for name, entry in manifest["artifacts"].items():
             runtime = open_runtime(entry["runtime"], model_dir / entry["file"], threads=1)
             numbers = measure(runtime, images, config=config)
-            compute_precision = "int8" if entry["inputs"] and "int8" in name else "float32"
+            # Dynamic-range kernels quantize activations on the fly and multiply in int8; fp16 weights are
+            # dequantized to float32 at load time on a CPU.
+            compute_precision = "int8" if entry["precision"].startswith("int8") else "float32"
             limit = compute_limit.compute_limit_us(macs, compute_precision)
             rows.append([manifest["model"], name, f"{numbers['p50_us']:.1f}", f"{numbers['p99_us']:.1f}",
                          f"{numbers['throughput_ips']:,.0f}", f"{limit:.1f} ({compute_precision})",
@@ -115,8 +117,10 @@ def tool_speed(artifacts: Path, scratch: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--artifacts", type=Path, default=Path("artifacts"))
-    parser.add_argument("--epochs-v1", type=int, default=20)
-    parser.add_argument("--epochs-v3", type=int, default=20)
+    from edgedigits.config import DEFAULT_EPOCHS
+
+    parser.add_argument("--epochs-v1", type=int, default=DEFAULT_EPOCHS["v1"])
+    parser.add_argument("--epochs-v3", type=int, default=DEFAULT_EPOCHS["v3"])
     parser.add_argument("--skip-training", action="store_true", help="Skip part 1 (the slowest, ~8 min).")
     args = parser.parse_args()
 
