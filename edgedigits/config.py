@@ -16,8 +16,9 @@ class TrainConfig:
     # "auto" trains in bfloat16 where the CPU has native bf16 dot products, else float32; weights are kept
     # and exported in float32 either way.
     precision: str = "auto"
-    # Keras runs this many batches per call into the TF graph, amortising Python overhead on small models.
-    steps_per_execution: int = 20
+    # Keras runs this many batches per call into the TF graph, amortising Python overhead on small models
+    # (measured on v1: 20 -> 1.1 s/epoch, 100 -> 0.95 s/epoch; the arithmetic, and so the weights, are identical).
+    steps_per_execution: int = 100
     train_samples: int | None = None  # use only the first N training images (tests, quick looks)
 
 

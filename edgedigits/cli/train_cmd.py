@@ -50,7 +50,7 @@ def train_command(
     seed: Annotated[int, typer.Option(help="Seed for weights init and shuffling; same seed → same weights.")] = 0,
     precision: Annotated[str, typer.Option(
         help="auto: bfloat16 compute where the CPU has native bf16, else float32. Weights stay float32.")] = "auto",
-    steps_per_execution: Annotated[int, typer.Option(help="Batches per graph call (speed only).")] = 20,
+    steps_per_execution: Annotated[int, typer.Option(help="Batches per graph call (speed only).")] = TrainConfig.steps_per_execution,
     train_samples: Annotated[Optional[int], typer.Option(help="Train on the first N images only.")] = None,
     artifacts_dir: ArtifactsDir = DEFAULT_ARTIFACTS_DIR,
     data_dir: DataDir = None,
