@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
+import json
 import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -81,10 +82,70 @@ def _escaping_zip(root: Path) -> bytes:
     return path.read_bytes()
 
 
+def _edit_manifest(change: Callable[[dict], None]) -> Callable[[Path], None]:
+    def setup(root: Path) -> None:
+        path = root / "v1" / "manifest.json"
+        manifest = json.loads(path.read_text())
+        change(manifest)
+        path.write_text(json.dumps(manifest))
+
+    return setup
+
+
+def _replace_artifact(name: str, data: bytes | Callable[[Path], bytes]) -> Callable[[Path], None]:
+    """Overwrite an artifact *and* update its manifest sha256, so the damage is not caught as tampering but by
+    actually loading the file."""
+    def setup(root: Path) -> None:
+        path = root / "v1" / name
+        path.write_bytes(data(root) if callable(data) else data)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        _edit_manifest(lambda m: [e.update(sha256=digest, bytes=path.stat().st_size)
+                                  for e in m["artifacts"].values() if e["file"] == name])(root)
+
+    return setup
+
+
+def _small_eval_set(root: Path) -> None:
+    """bench --data on 200 images keeps each bench case to a couple of seconds."""
+    from edgedigits.data import load_mnist
+
+    mnist = load_mnist()
+    np.savez(root.parent / "small.npz", x=mnist.x_test[:200], y=mnist.y_test[:200])
+
+
+def _both(*setups: Callable[[Path], None]) -> Callable[[Path], None]:
+    def setup(root: Path) -> None:
+        for one in setups:
+            one(root)
+
+    return setup
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height: Pillow reads the size without decoding any pixel."""
+    import struct
+    import zlib
+
+    body = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    chunk = b"IHDR" + body
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(body)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+
+
+def _animated_gif(root: Path) -> bytes:
+    from PIL import Image
+
+    frames = [Image.new("L", (28, 28), value) for value in (0, 255)]
+    path = root.parent / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return path.read_bytes()
+
+
 RANDOM_BYTES = bytes(hashlib.sha256(str(i).encode()).digest()[i % 32] for i in range(4096))
 TRAIN_V1 = ["train", "v1", "--epochs", "1", "--train-samples", "512"]
 DATA = lambda root: ["--data-dir", str(root.parent / "mnist")]  # noqa: E731
 OUT = lambda root: ["--artifacts-dir", str(root)]  # noqa: E731
+BENCH = lambda root: ["bench", str(root / "v1"), "--runs", "1", "--data", str(root.parent / "small.npz")]  # noqa: E731
+IMAGE = lambda root, name: str(root.parent / name)  # noqa: E731
 
 CASES = [
     # --- unknown names and nonsensical options
@@ -135,6 +196,54 @@ CASES = [
          "output folder is not writable"),
     Case("export-output-is-a-file", lambda r: ["export", "v1", "--artifacts-dir", str(r / "v1" / "train.json")],
          "output folder is not writable"),
+    # --- bench: folders, manifests, damaged or tampered artifacts, nonsensical options
+    Case("bench-missing-folder", lambda r: ["bench", str(r / "nowhere")], "nowhere"),
+    Case("bench-empty-folder", lambda r: ["bench", str(r / "empty")], "no manifest",
+         setup=lambda r: (r / "empty").mkdir()),
+    Case("bench-no-manifest", lambda r: BENCH(r), "no manifest",
+         setup=lambda r: (r / "v1" / "manifest.json").unlink()),
+    Case("bench-manifest-not-json", lambda r: BENCH(r), "manifest.json: manifest is not valid JSON",
+         setup=_write("v1/manifest.json", b"{not json")),
+    Case("bench-manifest-misses-fields", lambda r: BENCH(r), "misses field(s) artifacts",
+         setup=_edit_manifest(lambda m: m.pop("artifacts"))),
+    Case("bench-manifest-names-absent-file", lambda r: BENCH(r), "int8.tflite: listed in the manifest but missing",
+         setup=_both(_small_eval_set, lambda r: (r / "v1" / "int8.tflite").unlink())),
+    Case("bench-sha-mismatch-is-tampering", lambda r: BENCH(r), "float32.tflite: sha256 does not match the manifest",
+         setup=_both(_small_eval_set, _write("v1/float32.tflite", lambda r: (r / "v1/float32.tflite").read_bytes() + b"x"))),
+    Case("bench-truncated-tflite", lambda r: BENCH(r), "float32.tflite: cannot be loaded by tflite",
+         setup=_both(_small_eval_set, _replace_artifact("float32.tflite", lambda r: (r / "v1/float32.tflite").read_bytes()[:5000]))),
+    Case("bench-empty-tflite", lambda r: BENCH(r), "int8.tflite: file is empty",
+         setup=_both(_small_eval_set, _replace_artifact("int8.tflite", b""))),
+    Case("bench-random-tflite", lambda r: BENCH(r), "int8.tflite: cannot be loaded by tflite",
+         setup=_both(_small_eval_set, _replace_artifact("int8.tflite", RANDOM_BYTES))),
+    Case("bench-onnx-renamed-tflite", lambda r: BENCH(r), "float32.tflite: cannot be loaded by tflite",
+         setup=_both(_small_eval_set, _replace_artifact("float32.tflite", lambda r: (r / "v1/model.onnx").read_bytes()))),
+    Case("bench-random-onnx", lambda r: BENCH(r), "model.onnx: cannot be loaded by onnxruntime",
+         setup=_both(_small_eval_set, _replace_artifact("model.onnx", RANDOM_BYTES))),
+    Case("bench-input-dtype-differs-from-manifest", lambda r: BENCH(r),
+         "int8.tflite: input dtype in the file is int8 but the manifest says float32",
+         setup=_both(_small_eval_set, _edit_manifest(lambda m: m["artifacts"]["tflite_int8"]["inputs"][0].update(dtype="float32")))),
+    Case("bench-zero-threads", lambda r: [*BENCH(r), "--threads", "0"], "--threads must be at least 1"),
+    Case("bench-zero-runs", lambda r: [*BENCH(r), "--runs", "0"], "--runs must be at least 1"),
+    Case("bench-agreement-over-100", lambda r: [*BENCH(r), "--min-agreement", "150"], "--min-agreement"),
+    Case("bench-negative-drop", lambda r: [*BENCH(r), "--max-accuracy-drop", "-1"], "--max-accuracy-drop"),
+    # --- inspect, predict, embed
+    Case("inspect-missing-file", lambda r: ["inspect", str(r / "v1" / "nope.tflite")], "nope.tflite"),
+    Case("inspect-random-tflite", lambda r: ["inspect", IMAGE(r, "random.tflite")], "random.tflite",
+         setup=lambda r: (r.parent / "random.tflite").write_bytes(RANDOM_BYTES)),
+    Case("inspect-unknown-suffix", lambda r: ["inspect", str(r / "v1" / "train.json")], "train.json"),
+    Case("predict-not-an-image", lambda r: ["predict", str(r / "v1" / "int8.tflite"), IMAGE(r, "notes.png")],
+         "notes.png", setup=lambda r: (r.parent / "notes.png").write_text("not an image")),
+    Case("predict-zero-byte-image", lambda r: ["predict", str(r / "v1" / "int8.tflite"), IMAGE(r, "empty.png")],
+         "empty.png", setup=lambda r: (r.parent / "empty.png").write_bytes(b"")),
+    Case("predict-huge-image-refused-before-decoding",
+         lambda r: ["predict", str(r / "v1" / "int8.tflite"), IMAGE(r, "huge.png")], "huge.png",
+         setup=lambda r: (r.parent / "huge.png").write_bytes(_png_header(20_000, 20_000))),
+    Case("predict-animated-image", lambda r: ["predict", str(r / "v1" / "int8.tflite"), IMAGE(r, "anim.gif")],
+         "animated image", setup=lambda r: (r.parent / "anim.gif").write_bytes(_animated_gif(r))),
+    Case("embed-unknown-target", lambda r: ["embed", str(r / "v1"), "--target", "watch"], "watch"),
+    Case("embed-out-is-the-model-folder", lambda r: ["embed", str(r / "v1"), "--target", "mcu", "--out", str(r / "v1")],
+         "holds no earlier bundle"),
 ]
 
 
@@ -146,6 +255,7 @@ def _snapshot(root: Path) -> dict[str, str]:
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input(case: Case, artifacts_copy: Path, monkeypatch):
     monkeypatch.delenv("EDGEDIGITS_DATA", raising=False)
+    _small_eval_set(artifacts_copy)
     for key, value in (case.env or {}).items():
         monkeypatch.setenv(key, value.replace("{root}", str(artifacts_copy)))
     case.setup(artifacts_copy)
@@ -163,4 +273,4 @@ def test_bad_input(case: Case, artifacts_copy: Path, monkeypatch):
 
 
 def test_battery_is_large_enough():
-    assert len(CASES) >= 25
+    assert len(CASES) >= 30

@@ -20,7 +20,7 @@ from edgedigits.errors import ArtifactError, EdgeDigitsError
 from edgedigits.manifest import verify_artifact_file
 from edgedigits.parity import compare, structure_problems, violations
 from edgedigits.quiet import native_output_silenced
-from edgedigits.runtimes import open_runtime
+from edgedigits.runtimes import check_declared_inputs, open_runtime
 
 # Statuses, in the order a target can fail.
 OK, TAMPERED, LOAD_FAILED, PARITY_FAILED = "ok", "tampered", "load failed", "parity failed"
@@ -40,6 +40,7 @@ class Target:
     file: str
     sha256: str
     options: dict = field(default_factory=dict)  # runtime options, e.g. {"kernels": "reference"}
+    inputs: list = field(default_factory=list)  # the manifest's input TensorSpecs (JSON), checked against the file
 
 
 @dataclass
@@ -96,6 +97,7 @@ def measure_target(target: Target, *, model_dir: Path, images: np.ndarray, shift
         with native_output_silenced():
             runtime, load_ms = latency.timed_load(
                 lambda: open_runtime(target.runtime, path, threads=config.threads, **target.options), images[:1])
+        check_declared_inputs(runtime, target.inputs, path)
         start = time.perf_counter()
         probabilities = runtime.predict(images)
         predict_s = time.perf_counter() - start

@@ -25,10 +25,10 @@ def targets(manifest: dict, config: BenchConfig) -> list[tuple[Target, dict]]:
     for name, entry in manifest["artifacts"].items():
         precision = precision_of(entry)
         found.append((Target(name, entry.get("format", name), entry["runtime"], precision, entry["file"],
-                               entry["sha256"]), entry))
+                               entry["sha256"], inputs=entry.get("inputs", [])), entry))
         if config.reference_kernels and entry["runtime"] == "tflite" and not precision.startswith("float"):
             found.append((Target(f"{name}@reference", entry.get("format", name), "tflite", precision, entry["file"],
-                                   entry["sha256"], {"kernels": "reference"}), entry))
+                                   entry["sha256"], {"kernels": "reference"}, entry.get("inputs", [])), entry))
     return found
 
 

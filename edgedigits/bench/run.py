@@ -151,9 +151,11 @@ def bench_artifacts(*, path: Path, config: BenchConfig, data: EvalData | None = 
     if on_progress is not None:
         on_progress("done", total, total)
     exit_code = _exit_code(models)
-    errors = [message for model in models for message in
-              ([model["error"]] if model["status"] == "error" and model["error"] else [])
-              + [row["error"] for row in model["artifacts"] if row["status"] in (TAMPERED, LOAD_FAILED)]]
+    # One message per problem: a broken file also fails its reference-kernel row with the same message.
+    errors = list(dict.fromkeys(
+        message for model in models for message in
+        ([model["error"]] if model["status"] == "error" and model["error"] else [])
+        + [row["error"] for row in model["artifacts"] if row["status"] in (TAMPERED, LOAD_FAILED)]))
     report = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "edgedigits", "version": __version__},

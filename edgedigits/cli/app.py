@@ -9,6 +9,12 @@ from pathlib import Path
 from typing import Annotated, Callable, Optional
 
 import typer
+from typer.core import TyperGroup
+
+try:
+    from click import ClickException
+except ImportError:  # recent Typer releases vendor Click instead of depending on it
+    from typer._click import ClickException
 from rich.console import Console
 from rich.markup import escape
 
@@ -16,7 +22,28 @@ from edgedigits import __version__
 from edgedigits.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EdgeDigitsError
 from edgedigits.quiet import import_tensorflow_quietly, quiet_environment
 
+class OneLineErrors(TyperGroup):
+    """Click's usage errors (bad option value, missing argument) as one `error:` line and exit 2, like every
+    other error of edgedigits, instead of a framed usage box."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except ClickException as err:
+            message = err.format_message()
+            if message:  # empty for "no arguments": the help text was printed instead
+                hint = f" (see: {err.ctx.command_path} --help)" if getattr(err, "ctx", None) is not None else ""
+                fail(message + hint, err.exit_code)
+            sys.exit(err.exit_code)
+        except typer.Abort:
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     name="edgedigits",
     help="Train the seed's MNIST CNNs, export them to TFLite/ONNX, and prove the artifacts answer like Keras.",
     no_args_is_help=True,

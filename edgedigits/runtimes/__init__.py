@@ -72,6 +72,18 @@ def open_runtime(runtime: str, path: Path, *, threads: int = 1, **options) -> Ru
         raise ArtifactError(f"{path}: cannot be loaded by {runtime} ({detail[:200]})") from None
 
 
+def check_declared_inputs(runtime: Runtime, declared: list[dict], path: Path) -> None:
+    """The file's input must be what its manifest says (shape, dtype, quantization): an app is built from the
+    manifest, so a mismatch means the app would feed the model wrongly."""
+    if not declared:
+        return
+    actual, expected = runtime.inputs[0].to_json(), declared[0]
+    for key in ("shape", "dtype", "quantization"):
+        if actual.get(key) != expected.get(key):
+            raise ArtifactError(f"{path}: input {key} in the file is {actual.get(key)} but the manifest says "
+                                f"{expected.get(key)}")
+
+
 def predict_in_chunks(run: Callable[[np.ndarray], np.ndarray], images: np.ndarray, chunk: int = 1000) -> np.ndarray:
     return np.concatenate([run(images[start:start + chunk]) for start in range(0, len(images), chunk)], axis=0)
 
