@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -86,3 +87,28 @@ def test_calibration_sample_is_seeded_training_data(mnist):
     assert np.array_equal(first, again) and not np.array_equal(first, other)
     with pytest.raises(DataError, match="--calibration-samples"):
         data.calibration_sample(mnist, samples=0, seed=0)
+
+
+def _no_local_copy(tmp_path, monkeypatch, origin):
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.setattr(data, "VENDORED_DIR", tmp_path / "not-vendored")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    # The real Keras downloader, pointed at a local "server" (file:// URL): same code path as the internet.
+    monkeypatch.setattr(data, "DOWNLOAD_ORIGIN", origin.as_uri() + "/")
+
+
+def test_download_path_fetches_and_verifies_through_keras(tmp_path, monkeypatch):
+    _no_local_copy(tmp_path, monkeypatch, data.VENDORED_DIR)
+    mnist = data.load_mnist()
+    assert Path(mnist.source) == tmp_path / "home" / ".keras" / "datasets" / "edgedigits-mnist"
+    assert mnist.x_test.shape == (10_000, 28, 28) and mnist.y_train[:3].tolist() == [5, 0, 4]
+
+
+def test_download_of_a_corrupt_file_is_a_clear_error(tmp_path, monkeypatch):
+    server = tmp_path / "server"
+    server.mkdir()
+    _copy_mnist(server)
+    (server / "t10k-labels-idx1-ubyte.gz").write_bytes(b"not the real file")
+    _no_local_copy(tmp_path, monkeypatch, server)
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte\.gz: MNIST not found locally and download failed"):
+        data.load_mnist()
