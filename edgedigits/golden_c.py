@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from edgedigits.c_arrays import c_array, header_guard
-from edgedigits.golden import FLOAT_TOLERANCE, INT8_TOLERANCE_STEPS, KERNELS, SOURCE
+from edgedigits.golden import KERNELS, SOURCE
 
 
 def golden_header(*, artifact: str, kernels: str, fed: np.ndarray, raw: np.ndarray, labels: np.ndarray,
-                  quantization: dict | None) -> str:
+                  quantization: dict | None, tolerance: dict) -> str:
     """C header with the golden vectors of one (artifact, kernels) pair; compiles as C99 and C++."""
     opening, closing = header_guard(f"edgedigits_golden_{artifact}_{kernels}")
     count = len(fed)
@@ -23,9 +23,9 @@ def golden_header(*, artifact: str, kernels: str, fed: np.ndarray, raw: np.ndarr
              f"#define GOLDEN_COUNT {count}", f"#define GOLDEN_INPUT_SIZE {fed[0].size}",
              f"#define GOLDEN_OUTPUT_SIZE {raw[0].size}"]
     if raw.dtype == np.float32:
-        lines.append(f"#define GOLDEN_TOLERANCE {FLOAT_TOLERANCE!r}f")
+        lines.append(f"#define GOLDEN_TOLERANCE {tolerance['max_abs']!r}f")
     else:
-        lines.append(f"#define GOLDEN_TOLERANCE_STEPS {INT8_TOLERANCE_STEPS}")
+        lines.append(f"#define GOLDEN_TOLERANCE_STEPS {tolerance['max_abs_steps']}")
     if quantization:
         lines.append(f"// output: real = {quantization['scale']!r} * (q - ({quantization['zero_point']}))")
     lines.append("")

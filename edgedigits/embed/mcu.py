@@ -73,7 +73,8 @@ def golden_vectors_h(context: EmbedContext) -> str:
 
     quantization = context.entry["outputs"][0].get("quantization")
     return golden_header(artifact=context.format, kernels=KERNELS, fed=context.golden_input,
-                         raw=context.golden_output, labels=context.golden_labels, quantization=quantization)
+                         raw=context.golden_output, labels=context.golden_labels, quantization=quantization,
+                         tolerance=context.golden_set["tolerance"])
 
 
 def golden_test_cc(context: EmbedContext) -> str:
