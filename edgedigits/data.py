@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -90,14 +91,18 @@ def _download(folder: Path) -> Path:
     """Fetch the four files through Keras' downloader; `file_hash` makes Keras verify the same SHA-256."""
     import keras
 
+    # Keras falls back to /tmp/.keras when the cache folder does not exist yet: create it first.
+    folder.mkdir(parents=True, exist_ok=True)
     for filename, sha256 in FILES.values():
         try:
-            keras.utils.get_file(
+            fetched = keras.utils.get_file(
                 fname=filename, origin=DOWNLOAD_ORIGIN + filename, file_hash=sha256, hash_algorithm="sha256",
                 cache_dir=str(folder.parent.parent), cache_subdir=str(folder.relative_to(folder.parent.parent)),
             )
         except Exception as err:  # network errors come in many types; all mean the same to the user
             raise DataError(f"{filename}: MNIST not found locally and download failed ({type(err).__name__}: {err})") from None
+        if Path(fetched).resolve() != (folder / filename).resolve():
+            shutil.move(fetched, folder / filename)  # may cross file systems
     return folder
 
 
