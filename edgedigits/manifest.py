@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from edgedigits.errors import ArtifactError
-from edgedigits.fileio import atomic_write_bytes, sha256_file
+from edgedigits.fileio import sha256_file
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
@@ -69,10 +69,6 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:
     return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
-
-
-def write_manifest(model_dir: Path, manifest: dict[str, Any]) -> None:
-    atomic_write_bytes(manifest_path(model_dir), manifest_bytes(manifest))
 
 
 def verify_artifact_file(model_dir: Path, entry: dict[str, Any]) -> Path:

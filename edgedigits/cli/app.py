@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from edgedigits import __version__
-from edgedigits.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EdgeDigitsError
+from edgedigits.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EdgeDigitsError
 from edgedigits.quiet import import_tensorflow_quietly, quiet_environment
 
 class OneLineErrors(TyperGroup):
@@ -129,5 +129,3 @@ def model_names(name: str) -> list[str]:
         return list(MODELS)
     return [get_spec(name).name]
 
-
-__all__ = ["app", "console", "err_console", "guarded", "fail", "EXIT_CHECK_FAILED", "model_names", "sys"]
