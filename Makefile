@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARTIFACTS ?= artifacts
 
-.PHONY: demo test install install-test bench-suite clean
+.PHONY: demo test install install-test node bench-suite clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# The pinned npm packages (package.json + package-lock.json): the browser runtimes the web bundle copies in
+# (onnxruntime-web, LiteRT.js) and the Kotlin compiler the JVM tests use. `npm ci` installs exactly the lock.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node: node_modules/.installed
+
 # The main job end to end on the vendored MNIST: train v1-v3, export every format, bench them all.
-demo: install
+demo: install node
 	$(BIN)/edgedigits models
 	$(BIN)/edgedigits train all --artifacts-dir $(ARTIFACTS)
 	$(BIN)/edgedigits export all --formats all --artifacts-dir $(ARTIFACTS)
@@ -31,7 +39,7 @@ demo: install
 	@echo
 	@echo "Artifacts, manifests and reports are in $(ARTIFACTS)/"
 
-test: install-test
+test: install-test node
 	$(BIN)/python -m pytest
 
 clean:

@@ -5,22 +5,32 @@ same pixels. The steps, precise enough for an app to reimplement them:
 
 1. Decode safely (`load_image`): refuse files that are not images, animated (multi-frame) images, zero-sized
    images, and images over MAX_PIXELS *before* decoding any pixel. Apply the EXIF orientation (phone photos).
-2. Grayscale in [0,1] (`to_grayscale`): 8-bit modes via Pillow's luma L = (299 R + 587 G + 114 B) / 1000,
-   divided by 255; 16-bit by 65535. Transparency (RGBA, LA, palette with transparency) is composited on
-   white when the visible strokes are dark and on black when they are light, so a drawing on a transparent
-   canvas keeps its strokes whatever their colour.
+2. Grayscale in [0,1] (`rgba_to_grayscale`; every 8-bit mode is first converted to RGBA): the integer luma
+   L = (19595 R + 38470 G + 7471 B + 32768) >> 16 (ITU-R 601, exactly Pillow's "L" conversion), divided by
+   255; 16-bit images by 65535. Transparency is composited on white when the visible strokes are dark and on
+   black when they are light (mean of L weighted by alpha above 0.5), so a drawing on a transparent canvas
+   keeps its strokes whatever their colour.
 3. Shrink very large images by an integer box average until the longer side is <= WORK_SIDE (speed only).
 4. Polarity: the background level is the median of the outermost rows and columns. If it is above 0.5
    (light paper), invert: x = 1 - x. MNIST digits are white on black.
 5. Normalise: x = clip((x - background) / (max(x) - background), 0, 1). An image without contrast
    (max - background < MIN_CONTRAST) has no digit: DataError.
 6. Crop to the bounding box of the ink, the pixels with x > INK_THRESHOLD.
-7. Scale the crop (bilinear on floats, clipped to [0,1]) so its longer side is 20 px; the shorter side is
-   max(1, floor(side * 20 / longer + 0.5)) so the aspect ratio is kept.
+7. Scale the crop so its longer side is 20 px; the shorter side is max(1, floor(side * 20 / longer + 0.5)) so
+   the aspect ratio is kept. The filter (`resize_triangle`) is a separable triangle (bilinear) filter whose
+   support widens with the shrink factor, so every source pixel counts (Pillow's BILINEAR, written out so
+   Kotlin, Swift and JS compute the same numbers): per axis, scale = in / out, support = max(scale, 1); output
+   pixel i has centre c = (i + 0.5) * scale and reads source pixels j in [max(floor(c - support + 0.5), 0),
+   min(floor(c + support + 0.5), in)) with weight max(0, 1 - |(j - c + 0.5) / support|), normalised to sum 1.
+   Rows are resized first, then columns, accumulating in double precision; the result is clipped to [0,1].
 8. Paste into a black 28x28 frame so the centre of mass of the scaled crop lands on the frame centre:
-   with (cy, cx) the intensity-weighted mean row/column index of the crop, the top-left corner is
+   with (cy, cx) the intensity-weighted mean row/column index of the crop (in double precision), the top-left corner is
    (floor(14 - cy), floor(14 - cx)) (pixel i spans [i, i+1], so index c is at c + 0.5 and the centre is 14),
    clamped so the crop stays inside the frame.
+
+The generated app code (Kotlin, Swift, JavaScript: edgedigits/embed/templates/) mirrors steps 2-8 line for
+line from 8-bit RGBA pixels; `preprocess_rgba` is the Python twin it is tested against (golden preprocessing
+vectors in every bundle).
 """
 
 from __future__ import annotations
@@ -90,17 +100,48 @@ def to_grayscale(image: "Image.Image") -> np.ndarray:
     if mode == "F":
         values = np.asarray(image, dtype=np.float32)
         return np.clip(values / 255 if values.max(initial=0) > 1 else values, 0, 1).astype(np.float32)
-    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info)
-    if not has_alpha:
-        return np.asarray(image.convert("L"), dtype=np.float32) / 255
-    rgba = image.convert("RGBA")
-    luma = np.asarray(rgba.convert("L"), dtype=np.float32) / 255
-    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255
+    if mode == "L":
+        return np.asarray(image, dtype=np.float32) / 255  # the luma of gray R = G = B is the gray value itself
+    return rgba_to_grayscale(np.asarray(image.convert("RGBA"), dtype=np.uint8))
+
+
+def rgba_to_grayscale(rgba: np.ndarray) -> np.ndarray:
+    """Step 2 on 8-bit pixels: uint8 [H,W,4] RGBA -> float32 [H,W] in [0,1], transparency composited on paper."""
+    rgba = rgba.astype(np.int64)
+    luma8 = (19595 * rgba[..., 0] + 38470 * rgba[..., 1] + 7471 * rgba[..., 2] + 32768) >> 16
+    luma = luma8.astype(np.float32) / np.float32(255)
+    if (rgba[..., 3] == 255).all():
+        return luma
+    alpha = rgba[..., 3].astype(np.float32) / np.float32(255)
     if alpha.sum() == 0:
         return np.ones_like(luma)  # fully transparent: blank paper (rejected later as "no digit")
-    strokes_are_light = float((luma * alpha).sum() / alpha.sum()) > 0.5
-    paper = 0.0 if strokes_are_light else 1.0
-    return (luma * alpha + paper * (1 - alpha)).astype(np.float32)
+    strokes_are_light = float((luma.astype(np.float64) * alpha).sum() / alpha.astype(np.float64).sum()) > 0.5
+    paper = np.float32(0.0 if strokes_are_light else 1.0)
+    return (luma * alpha + paper * (np.float32(1) - alpha)).astype(np.float32)
+
+
+def _triangle_weights(in_size: int, out_size: int) -> np.ndarray:
+    """Step 7's filter for one axis as a dense float64 [out, in] matrix (each row sums to 1)."""
+    scale = in_size / out_size
+    support = max(scale, 1.0)
+    weights = np.zeros((out_size, in_size), dtype=np.float64)
+    for i in range(out_size):
+        centre = (i + 0.5) * scale
+        first = max(math.floor(centre - support + 0.5), 0)
+        last = min(math.floor(centre + support + 0.5), in_size)
+        taps = np.arange(first, last, dtype=np.float64)
+        row = np.maximum(0.0, 1.0 - np.abs((taps - centre + 0.5) / support))
+        total = row.sum()
+        weights[i, first:last] = row / total if total > 0 else 0.0
+    return weights
+
+
+def resize_triangle(image: np.ndarray, new_height: int, new_width: int) -> np.ndarray:
+    """Step 7: float32 [H,W] -> float32 [new_height,new_width] with the documented triangle filter; rows
+    (horizontal pass) first, stored as float32, then columns, as the app mirrors do."""
+    horizontal = (image.astype(np.float64) @ _triangle_weights(image.shape[1], new_width).T).astype(np.float32)
+    vertical = _triangle_weights(image.shape[0], new_height) @ horizontal.astype(np.float64)
+    return np.clip(vertical, 0, 1).astype(np.float32)
 
 
 def _box_reduce(gray: np.ndarray) -> np.ndarray:
@@ -123,8 +164,6 @@ def _border_median(gray: np.ndarray) -> float:
 
 def mnist_frame(gray: np.ndarray, *, name: str = "image") -> np.ndarray:
     """Steps 3-8: grayscale float [H,W] in [0,1] -> float32 [28,28,1], white digit centred on black."""
-    from PIL import Image
-
     gray = _box_reduce(np.asarray(gray, dtype=np.float32))
     background = _border_median(gray)
     if background > 0.5:
@@ -139,12 +178,12 @@ def mnist_frame(gray: np.ndarray, *, name: str = "image") -> np.ndarray:
     height, width = crop.shape
     longer = max(height, width)
     new_height, new_width = (max(1, math.floor(side * BOX / longer + 0.5)) for side in (height, width))
-    resized = Image.fromarray(crop).resize((new_width, new_height), Image.Resampling.BILINEAR)
-    digit = np.clip(np.asarray(resized, dtype=np.float32), 0, 1)
+    digit = resize_triangle(crop, new_height, new_width)
 
-    total = float(digit.sum())
-    centre_row = float((digit.sum(axis=1) * np.arange(new_height)).sum() / total)
-    centre_col = float((digit.sum(axis=0) * np.arange(new_width)).sum() / total)
+    mass = digit.astype(np.float64)
+    total = float(mass.sum())
+    centre_row = float((mass.sum(axis=1) * np.arange(new_height)).sum() / total)
+    centre_col = float((mass.sum(axis=0) * np.arange(new_width)).sum() / total)
     top = min(max(math.floor(FRAME / 2 - centre_row), 0), FRAME - new_height)
     left = min(max(math.floor(FRAME / 2 - centre_col), 0), FRAME - new_width)
     frame = np.zeros((FRAME, FRAME), dtype=np.float32)
@@ -175,6 +214,15 @@ def preprocess_array(array: np.ndarray, *, name: str = "array") -> np.ndarray:
     if 0 in array.shape:
         raise DataError(f"{name}: image has zero size {list(array.shape)}")
     return preprocess_pil(Image.fromarray(array), name=name)
+
+
+def preprocess_rgba(rgba: np.ndarray, *, name: str = "pixels") -> np.ndarray:
+    """8-bit RGBA pixels uint8 [H,W,4] -> float32 [28,28,1]: steps 2-8, exactly what the generated Kotlin
+    `MnistPreprocess.toModelInput`, Swift `MnistPreprocess.toModelInput` and the web page's JS compute."""
+    rgba = np.asarray(rgba)
+    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4 or 0 in rgba.shape:
+        raise DataError(f"{name}: expected uint8 [H,W,4] RGBA pixels, got {rgba.dtype} {list(rgba.shape)}")
+    return mnist_frame(rgba_to_grayscale(rgba), name=name)
 
 
 def preprocess_image(path: Path) -> np.ndarray:

@@ -22,8 +22,9 @@ class Target(str, Enum):
 def embed_command(
     model_dir: Annotated[Path, typer.Argument(help="A model folder with manifest.json, e.g. artifacts/v3.")],
     target: Annotated[Target, typer.Option("--target", help="Where the model goes.")],
-    fmt: Annotated[str, typer.Option(
-        "--format", help="Which .tflite artifact to embed, named as in `export --formats`.")] = "tflite_int8",
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", help="Which artifact to embed, named as in `export --formats` (default: the target's own, "
+                         "e.g. int8 for android/mcu, int8-float-io for ios).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Bundle folder (default MODEL_DIR/embed/TARGET).")] = None,
 ) -> None:
     """Bundle a .tflite with labels, generated app code, golden vectors and a README for Android, iOS or TFLite Micro."""

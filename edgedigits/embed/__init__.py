@@ -1,7 +1,8 @@
 """`edgedigits embed`: a self-contained bundle that drops one `.tflite` artifact into an app.
 
-Targets are one module each (android, ios, mcu) exposing `KERNELS` (which golden vectors it ships) and
-`build(context) -> {relative path: bytes}`. Every number in the generated code comes from the manifest via
+Targets are one module (or package) each exposing `KERNELS` (which golden vectors it ships) and
+`build(context) -> {relative path: bytes}`; optionally `DEFAULT_FORMAT` (the format embedded when none is named)
+and `check_format(fmt, entry, path)`, which raises UsageError for a format the target's runtime cannot feed. Every number in the generated code comes from the manifest via
 `EmbedContext`. The bundle is written into a temporary folder beside the destination and renamed into place
 only when complete, so an interrupted embed never leaves a half bundle. The destination is replaced only when
 it is empty or holds an earlier bundle (`bundle.json`): `--out` pointed at a model folder deletes nothing.
@@ -81,17 +82,20 @@ def _registry_name(fmt: str) -> str:
         return fmt
 
 
-def embed_bundle(*, model_dir: Path, target: str, fmt: str = DEFAULT_FORMAT, out: Path | None = None) -> Path:
-    """Write the `target` bundle for artifact `fmt` of `model_dir`; returns the bundle folder."""
+def embed_bundle(*, model_dir: Path, target: str, fmt: str | None = None, out: Path | None = None) -> Path:
+    """Write the `target` bundle for artifact `fmt` (None: the target's default) of `model_dir`; returns the
+    bundle folder."""
     from edgedigits.embed.context import load_context
 
     if target not in TARGETS:
         raise UsageError(f"--target {target}: unknown target (choose from {', '.join(TARGETS)})")
     destination = Path(out) if out is not None else Path(model_dir) / "embed" / target
     _check_replaceable(destination)
-    fmt = _registry_name(fmt)
     module = importlib.import_module(f"edgedigits.embed.{target}")
+    fmt = _registry_name(fmt if fmt is not None else getattr(module, "DEFAULT_FORMAT", DEFAULT_FORMAT))
     context = load_context(model_dir=Path(model_dir), fmt=fmt, kernels=module.KERNELS)
+    if hasattr(module, "check_format"):
+        module.check_format(fmt, context.entry, Path(model_dir) / context.entry["file"])
     files = module.build(context)
     files[BUNDLE_RECORD] = (json.dumps(_record(context, target, files), indent=2) + "\n").encode()
 

@@ -23,12 +23,20 @@ def tensor_spec(detail: dict) -> TensorSpec:
                       float(scale) if quantized else None, int(zero_point) if quantized else None)
 
 
+def round_half_away_from_zero(values: np.ndarray) -> np.ndarray:
+    """The one rounding rule of every generated app and of this runtime: LiteRT's own QUANTIZE kernel rounds
+    `value / scale` with std::round (ties away from zero), not numpy's ties-to-even. Kotlin and Swift mirror it."""
+    return np.sign(values) * np.floor(np.abs(values) + 0.5)
+
+
 def quantize(values: np.ndarray, spec: TensorSpec) -> np.ndarray:
-    """float -> integer tensor with round **and** clip (the TF tutorial's astype truncates; we round)."""
+    """float -> integer tensor as LiteRT's QUANTIZE kernel does it: q = clip(round(x / scale) + zero_point),
+    round ties away from zero (the TF tutorial's astype truncates; we round)."""
     if spec.scale is None:
         return values.astype(spec.dtype, copy=False)
     info = np.iinfo(spec.dtype)
-    return np.clip(np.round(values / spec.scale + spec.zero_point), info.min, info.max).astype(spec.dtype)
+    scaled = np.asarray(values, dtype=np.float32) / np.float32(spec.scale)
+    return np.clip(round_half_away_from_zero(scaled) + spec.zero_point, info.min, info.max).astype(spec.dtype)
 
 
 def dequantize(values: np.ndarray, spec: TensorSpec) -> np.ndarray:
