@@ -63,5 +63,10 @@ class BenchConfig:
     noise_sigma: float = 0.2  # Gaussian noise std on [0,1] pixels
     max_rotation_deg: float = 15.0  # rotations drawn uniformly in ±this
     max_translation_px: int = 3  # integer shifts drawn uniformly in ±this on each axis
-    reference_kernels: bool = True  # also check quantized TFLite under LiteRT's reference kernels (what an MCU runs)
+    # TFLite Micro rows: "int8" runs every full-integer .tflite (int8 kernels, any I/O) in TFLM's own interpreter
+    # too; "all" every .tflite (to learn which ones a microcontroller can run at all); "none" skips them.
+    tflm: str = "int8"
+    # TFLM runs its reference kernels one image at a time (~2.5 ms per v3 image on this CPU): its rows use the
+    # first `tflm_images` evaluation images (0 = all), compared with Keras on the same images.
+    tflm_images: int = 2000
     max_examples: int = 32  # disagreeing digits kept per artifact for the report's image grid

@@ -27,7 +27,7 @@ from edgedigits.golden import write_golden
 from edgedigits.manifest import SCHEMA_VERSION, manifest_bytes, manifest_path, read_manifest, verify_artifact_file
 from edgedigits.quiet import native_output_silenced
 from edgedigits.parity import compare, structure_problems, violations
-from edgedigits.runtimes import open_runtime
+from edgedigits.runtimes import open_runtime, tflm_rt
 from edgedigits.train import MODEL_FILE
 
 ArtifactCallback = Callable[[str, dict], None]  # (format name, manifest entry)
@@ -118,6 +118,9 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
                      "description": artifact.description, "file": artifact.file, "bytes": tmp.stat().st_size,
                      "sha256": sha256_file(tmp), **checked["io"], **extra, "verification": checked["verification"],
                      "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            if artifact.runtime == "tflite":
+                # Whether TensorFlow Lite Micro runs it, and the arena it really allocates (an MCU's RAM budget).
+                entry["tflm"] = tflm_rt.measure(tmp)
             entries[name] = entry
             interrupts.check()  # stop at once if Ctrl-C arrived while a converter had control
             if on_artifact is not None:

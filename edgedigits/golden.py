@@ -1,11 +1,11 @@
 """Golden vectors: fixed test inputs and each artifact's exact outputs, so an app's unit test can prove on the
 device that it feeds and reads the model correctly.
 
-Kernels differ at the last bit, and for int8 that shows: TFLite Micro's reference kernels match LiteRT's
-builtin kernels without delegates bit for bit (bar rare rounding ties), but LiteRT's default XNNPACK path
-differs by a few steps after softmax. So each `.tflite` gets two sets: `reference` (what a microcontroller
-computes) and `default` (what a phone computes); `.onnx` gets one from ONNX Runtime's CPU provider. Outputs are
-computed one image at a time (batch 1), as a device runs them.
+Kernels differ at the last bit, and for int8 that shows: LiteRT's default XNNPACK path differs from TFLite
+Micro's kernels by a few steps after softmax. So each `.tflite` gets two sets: `tflm` (computed by TFLite
+Micro's own interpreter, what a microcontroller computes; only for models TFLM can run) and `default` (LiteRT
+with XNNPACK, what a phone computes); `.onnx` gets one from ONNX Runtime's CPU provider. Outputs are computed one
+image at a time (batch 1), as a device runs them.
 
 Layout of `golden/` (all recorded with sha256 in the manifest's "golden" key):
   inputs.npy                         float32 [20,28,28,1] in [0,1], labels.npy uint8 [20]
@@ -31,7 +31,7 @@ PER_CLASS = 2  # the first PER_CLASS test images of each class, in class order: 
 INT8_TOLERANCE_STEPS = 3  # an on-device int8 test: exact argmax, each output within this many steps
 FLOAT_TOLERANCE = 1e-5  # an on-device float test: exact argmax, each probability within this
 KERNELS = {  # kernels name -> (target, what computed it)
-    "reference": ("mcu", "LiteRT builtin kernels without default delegates (bit-compatible with TFLite Micro)"),
+    "tflm": ("mcu", "TensorFlow Lite Micro's own interpreter and reference kernels (PyPI tflite-micro)"),
     "default": ("phone", "LiteRT default path with the XNNPACK delegate (what a phone app computes)"),
     "cpu": ("desktop", "ONNX Runtime CPU execution provider"),
 }
@@ -43,8 +43,10 @@ def golden_indices(labels: np.ndarray) -> np.ndarray:
     return np.concatenate([np.flatnonzero(labels == digit)[:PER_CLASS] for digit in range(10)])
 
 
-def _kernels_for(runtime: str) -> tuple[str, ...]:
-    return ("reference", "default") if runtime == "tflite" else ("cpu",)
+def _kernels_for(entry: dict) -> tuple[str, ...]:
+    if entry["runtime"] != "tflite":
+        return ("cpu",)
+    return ("tflm", "default") if entry.get("tflm", {}).get("runs") else ("default",)
 
 
 def compute_golden_outputs(path: Path, runtime: str, kernels: str, images: np.ndarray) -> dict[str, np.ndarray]:
@@ -53,13 +55,13 @@ def compute_golden_outputs(path: Path, runtime: str, kernels: str, images: np.nd
     from edgedigits.runtimes import open_runtime
 
     with native_output_silenced():
-        if runtime != "tflite":
+        if runtime not in ("tflite", "tflm"):
             model = open_runtime(runtime, path)
             outputs = np.concatenate([model.predict(image[np.newaxis]) for image in images])
             return {"input": images, "output": outputs, "probabilities": outputs}
         from edgedigits.runtimes.tflite_rt import dequantize, quantize
 
-        model = open_runtime("tflite", path, kernels=kernels)
+        model = open_runtime("tflm", path) if kernels == "tflm" else open_runtime("tflite", path, kernels=kernels)
         fed = quantize(images, model.inputs[0])
         raw = np.concatenate([np.array(model.predict_raw(image[np.newaxis])) for image in fed])
     return {"input": fed, "output": raw, "probabilities": dequantize(raw, model.outputs[0])}
@@ -102,7 +104,7 @@ def write_golden(*, model_dir: Path, manifest: dict, mnist, staged, artifact_pat
     for name, entry in manifest["artifacts"].items():
         path = artifact_paths.get(name) or verify_artifact_file(model_dir, entry)
         results = {kernels: compute_golden_outputs(path, entry["runtime"], kernels, images)
-                   for kernels in _kernels_for(entry["runtime"])}
+                   for kernels in _kernels_for(entry)}
         quantization = entry["outputs"][0].get("quantization")
         fed_record = None
         for kernels, result in results.items():

@@ -13,9 +13,13 @@ Schema (version 1), as written by `edgedigits.export.export_model`:
                     calibration?: {samples, seed, source, method},  (calibrated formats only)
                     opset?, weights?, activations?,                  (format-specific facts)
                     verification: {images, agreement, max_abs_diff, mean_abs_diff},  (vs Keras, at export)
+                    tflm?: {package, runs: true, arena_bytes, head_bytes, tail_bytes}    (.tflite only: TFLite
+                           | {package, runs: false, op, error}     Micro's own interpreter on the file; the
+                                                                   arena it allocated, or the op it lacks)
                     created}}
   golden          golden vectors (see `edgedigits.golden`): {folder, source, indices, labels, inputs, labels_file,
-                  sets: [{artifact, runtime, kernels, target, batch, input, output, tolerance, …}]}
+                  sets: [{artifact, runtime, kernels ("tflm"|"default"|"cpu"), target, batch, input, output,
+                          tolerance, …}]}
 A TensorSpec is {name, shape, dtype, quantization?: {scale, zero_point}}; shape uses -1 for a dynamic axis.
 Every file is named relative to the manifest's folder and carries its sha256.
 """

@@ -42,7 +42,8 @@ def resolve_runtime(path: Path) -> tuple[str, list[str]]:
 
 
 def predict_images(*, artifact: Path, images: list[Path], top: int = 3, kernels: str = "default") -> list[Prediction]:
-    """Top-`top` classes for each image file; DataError naming the image if one cannot be used."""
+    """Top-`top` classes for each image file; DataError naming the image if one cannot be used. `kernels`
+    (.tflite only): "default" (XNNPACK), "builtin", "reference" (LiteRT's) or "tflm" (TensorFlow Lite Micro)."""
     from edgedigits.preprocess import preprocess_image
     from edgedigits.quiet import native_output_silenced
     from edgedigits.runtimes import open_runtime
@@ -53,7 +54,11 @@ def predict_images(*, artifact: Path, images: list[Path], top: int = 3, kernels:
     if not 1 <= top <= len(labels):
         raise UsageError(f"--top must be between 1 and {len(labels)}, got {top}")
     frames = np.stack([preprocess_image(Path(image)) for image in images])
-    options = {"kernels": kernels} if runtime_name == "tflite" else {}
+    options = {}
+    if runtime_name == "tflite" and kernels == "tflm":
+        runtime_name = "tflm"  # the same file in TensorFlow Lite Micro's own interpreter
+    elif runtime_name == "tflite":
+        options = {"kernels": kernels}
     with native_output_silenced():
         runtime = open_runtime(runtime_name, artifact, **options)
         probabilities = runtime.predict(frames)

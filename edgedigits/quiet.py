@@ -24,11 +24,18 @@ def quiet_environment() -> None:
         os.environ.setdefault(key, value)
 
 
+class NativeOutput:
+    """What native code wrote to fds 1 and 2 inside `native_output_captured()`; `text` is set on exit."""
+
+    text: str = ""
+
+
 @contextlib.contextmanager
-def native_output_silenced() -> Iterator[None]:
-    if os.environ.get("EDGEDIGITS_DEBUG"):
-        yield
-        return
+def native_output_captured(*, replay_on_failure: bool = True) -> Iterator[NativeOutput]:
+    """Redirect fds 1 and 2 (what C++ writes) to a temp file for the block; its text is kept on the yielded
+    object, for callers that read a native report (TFLite Micro's arena printout), and never reaches the
+    terminal. With EDGEDIGITS_SHOW_NATIVE_LOG set, a failing block replays it to stderr."""
+    captured = NativeOutput()
     sys.stdout.flush()
     sys.stderr.flush()
     saved = [os.dup(1), os.dup(2)]
@@ -39,7 +46,7 @@ def native_output_silenced() -> Iterator[None]:
         try:
             with contextlib.redirect_stdout(open(os.devnull, "w")) as devnull:
                 try:
-                    yield
+                    yield captured
                 finally:
                     devnull.close()
             failed = False
@@ -48,9 +55,19 @@ def native_output_silenced() -> Iterator[None]:
             os.dup2(saved[1], 2)
             for fd in saved:
                 os.close(fd)
-            if failed and os.environ.get("EDGEDIGITS_SHOW_NATIVE_LOG"):
-                sink.seek(0)
-                sys.stderr.write(sink.read().decode(errors="replace"))
+            sink.seek(0)
+            captured.text = sink.read().decode(errors="replace")
+            if failed and replay_on_failure and os.environ.get("EDGEDIGITS_SHOW_NATIVE_LOG"):
+                sys.stderr.write(captured.text)
+
+
+@contextlib.contextmanager
+def native_output_silenced() -> Iterator[None]:
+    if os.environ.get("EDGEDIGITS_DEBUG"):
+        yield
+        return
+    with native_output_captured():
+        yield
 
 
 def import_tensorflow_quietly() -> None:

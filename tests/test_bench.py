@@ -81,13 +81,47 @@ def test_every_artifact_is_benched_and_float_formats_pass(bench, trained_artifac
     assert bench.report["summary"]["failed"] == len(failed) and bench.report["summary"]["errors"] == 0
 
 
-def test_quantized_tflite_gets_a_reference_kernel_row(bench):
+FULL_INTEGER = ("tflite_int8", "tflite_int8_float_io", "tflite_int8_aiq")
+
+
+def test_every_full_integer_tflite_gets_a_tflm_row(bench, trained_artifacts):
     rows = _rows(bench.report)
-    assert rows["tflite_int8@reference"]["kernels"] == "reference"
-    assert rows["tflite_int8@reference"]["latency"] is None  # parity check only
+    manifest = _manifest(trained_artifacts / "v1")
+    assert sorted(name for name in rows if name.endswith("@tflm")) == sorted(f"{n}@tflm" for n in FULL_INTEGER)
+    for name in FULL_INTEGER:
+        row = rows[f"{name}@tflm"]
+        assert row["runtime"] == "tflm" and row["kernels"] == "tflm" and row["status"] == "ok", row["error"]
+        assert row["latency"] is None  # x86 speed of TFLM says nothing about a microcontroller
+        tflm = row["tflm"]
+        assert tflm["images"] == BenchConfig.tflm_images == np.array(row["confusion"]).sum()
+        # TFLM and LiteRT's reference kernels implement the same integer arithmetic: (nearly) every output equal.
+        assert tflm["bit_exact_images"] >= tflm["images"] - 2, (name, tflm)
+        # int8 outputs: difference in quantization steps; float outputs (int8_float_io): after DEQUANTIZE.
+        assert (tflm["max_steps"] <= 3) if tflm["max_steps"] is not None else tflm["max_abs_diff"] <= 3 / 256
+        assert tflm["argmax_equal"] >= tflm["images"] - 1
+        assert tflm["arena_bytes"] == manifest["artifacts"][name]["tflm"]["arena_bytes"] > 0
+        # Against Keras on its own prefix of the images, like the full-set row against all of them.
+        assert abs(row["parity"]["agreement"] - rows[name]["parity"]["agreement"]) < 1.0
     assert rows["tflite_int8"]["kernels"] == "default" and rows["tflite_int8"]["latency"]["runs"] >= 3
-    # XNNPACK and the reference kernels may differ at the last bit, never by much.
-    assert abs(rows["tflite_int8@reference"]["parity"]["agreement"] - rows["tflite_int8"]["parity"]["agreement"]) < 0.5
+    assert rows["tflite_int8"]["latency"]["throughput_mode"] == "batch-1 calls"  # static batch-1 file
+    assert rows["onnx_float32"]["latency"]["throughput_mode"] == "batched"
+    assert rows["tflite_int8"]["tflm"] is None
+
+
+def test_tflm_all_names_the_op_it_lacks_and_goes_on(fast_cli, trained_artifacts, tmp_path):
+    result = fast_cli(str(trained_artifacts / "v1"), "--tflm", "all", "--tflm-images", "50",
+                      "--report-dir", str(tmp_path / "report"), "--max-accuracy-drop", "5", "--min-agreement", "90")
+    assert result.exit_code == 1, result.output  # a check failure, not a broken file (that would be 2)
+    assert "Traceback" not in result.output
+    rows = _rows(json.loads((tmp_path / "report" / "report.json").read_text()))
+    # fp16 weights need DEQUANTIZE of float16, dynamic-range a hybrid FULLY_CONNECTED: TFLM has neither.
+    for name, op in (("tflite_fp16@tflm", "DEQUANTIZE"), ("tflite_dynamic@tflm", "FULLY_CONNECTED")):
+        assert rows[name]["status"] == "unsupported" and rows[name]["verdict"] == "FAIL"
+        assert f"TFLite Micro cannot run op {op}" in rows[name]["error"], rows[name]["error"]
+        assert f"FAIL v1/{name}:" in result.output
+    # Everything else was still benched; float32 runs in TFLM too (its float reference kernels).
+    assert rows["tflite_float32@tflm"]["status"] == "ok" and rows["tflite_float32@tflm"]["tflm"]["images"] == 50
+    assert rows["tflite_int8@tflm"]["verdict"] == "PASS" and rows["onnx_float32"]["verdict"] == "PASS"
 
 
 def test_confusion_matrices_and_agreement_matrix_are_consistent(bench):
@@ -95,6 +129,8 @@ def test_confusion_matrices_and_agreement_matrix_are_consistent(bench):
     assert n == 10_000
     model = bench.report["models"][0]
     for name, row in _rows(bench.report).items():
+        if name.endswith("@tflm"):
+            continue  # a prefix of the images (checked in test_every_full_integer_tflite_gets_a_tflm_row)
         matrix = np.array(row["confusion"])
         assert matrix.shape == (10, 10) and matrix.sum() == n, name
         assert np.trace(matrix) / n * 100 == pytest.approx(row["accuracy"]["value"])
@@ -135,7 +171,8 @@ def test_report_json_validates_against_documented_keys(bench, tmp_path):
     for kind in ("confusion", "confusion_delta"):
         relative = row["images"][kind]
         assert (tmp_path / relative).stat().st_size > 1000 and f"]({relative})" in markdown
-    assert "| runtime | status | verdict |" in markdown and "reference kernels" in markdown
+    assert "| runtime | status | verdict |" in markdown and "↳ TFLite Micro" in markdown
+    assert "TensorFlow Lite Micro: outputs bit-exact with LiteRT's reference kernels" in markdown
     assert "10,000 images (mnist test" in markdown
 
 
@@ -153,7 +190,7 @@ def test_cli_passes_and_prints_table(fast_cli, trained_artifacts, tmp_path):
     result = fast_cli(str(trained_artifacts / "v1"), "--report-dir", str(tmp_path / "report"),
                       "--max-accuracy-drop", "5", "--min-agreement", "90")
     assert result.exit_code == 0, result.output
-    for text in ("keras", "tflite_float32", "tflite_int8", "onnx_float32", "reference kernels", "REF", "PASS"):
+    for text in ("keras", "tflite_float32", "tflite_int8", "onnx_float32", "TFLite Micro", "REF", "PASS"):
         assert text in result.output
     assert "FAIL" not in result.output
     report = json.loads((tmp_path / "report" / "report.json").read_text())
@@ -204,7 +241,7 @@ def test_corrupt_files_are_named_and_the_rest_still_benched(fast_cli, artifacts_
     assert "Traceback" not in result.output
     rows = _rows(json.loads((tmp_path / "report" / "report.json").read_text()))
     assert rows["tflite_float32"]["status"] == "tampered" and rows["tflite_int8"]["status"] == "load failed"
-    assert rows["tflite_int8@reference"]["status"] == "load failed"
+    assert rows["tflite_int8@tflm"]["status"] == "load failed"
     assert rows["onnx_float32"]["verdict"] == "PASS"  # still benched
 
 

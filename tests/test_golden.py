@@ -40,10 +40,13 @@ def test_golden_inputs_are_the_first_two_test_images_of_each_class(manifest, mod
 def test_every_artifact_has_golden_sets_for_its_kernels(manifest):
     sets = {(s["artifact"], s["kernels"]) for s in manifest["golden"]["sets"]}
     for name, entry in manifest["artifacts"].items():
-        expected = {"reference", "default"} if entry["runtime"] == "tflite" else {"cpu"}
+        # MCU goldens only where TensorFlow Lite Micro itself runs the file (it lacks fp16 and hybrid kernels).
+        runs_on_tflm = name in ("tflite_float32", "tflite_int8", "tflite_int8_float_io", "tflite_int8_aiq")
+        assert entry.get("tflm", {}).get("runs", False) == runs_on_tflm, name
+        expected = ({"tflm", "default"} if runs_on_tflm else {"default"}) if entry["runtime"] == "tflite" else {"cpu"}
         assert {kernels for artifact, kernels in sets if artifact == name} == expected, name
-    mcu = next(s for s in manifest["golden"]["sets"] if s["artifact"] == "tflite_int8" and s["kernels"] == "reference")
-    assert mcu["target"] == "mcu" and "TFLite Micro" in mcu["computed_by"]
+    mcu = next(s for s in manifest["golden"]["sets"] if s["artifact"] == "tflite_int8" and s["kernels"] == "tflm")
+    assert mcu["target"] == "mcu" and "TensorFlow Lite Micro" in mcu["computed_by"]
     assert mcu["tolerance"]["argmax"] == "exact" and mcu["tolerance"]["max_abs_steps"] == 3
 
 
@@ -57,7 +60,10 @@ def test_golden_outputs_reproduce_exactly_through_the_runtime(manifest, model_di
         entry = manifest["artifacts"][golden_set["artifact"]]
         fed = load_golden_array(model_dir, golden_set["input"])
         expected = load_golden_array(model_dir, golden_set["output"])
-        if entry["runtime"] == "tflite":
+        if golden_set["kernels"] == "tflm":
+            runtime = open_runtime("tflm", model_dir / entry["file"])
+            got = np.concatenate([runtime.predict_raw(image[np.newaxis]) for image in fed])
+        elif entry["runtime"] == "tflite":
             runtime = open_runtime("tflite", model_dir / entry["file"], kernels=golden_set["kernels"])
             got = np.concatenate([runtime.predict_raw(image[np.newaxis]) for image in fed])
             if "probabilities" in golden_set:
@@ -78,7 +84,10 @@ def test_int8_golden_input_is_the_round_and_clip_quantization(manifest, model_di
     images = load_golden_array(model_dir, manifest["golden"]["inputs"])
     fed = load_golden_array(model_dir, golden_set["input"])
     assert fed.dtype == np.int8
-    expected = np.clip(np.round(images / quant["scale"] + quant["zero_point"]), -128, 127).astype(np.int8)
+    # LiteRT's QUANTIZE rule: round(x / scale) with ties away from zero, then + zero_point, then clip.
+    scaled = images / np.float32(quant["scale"])
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)
+    expected = np.clip(rounded + quant["zero_point"], -128, 127).astype(np.int8)
     np.testing.assert_array_equal(fed, expected)
 
 
@@ -109,7 +118,7 @@ def test_golden_record_pointing_outside_golden_is_refused(manifest, model_dir, f
 @pytest.mark.skipif(CC is None, reason="no C compiler")
 def test_golden_header_compiles_and_holds_the_npy_numbers(manifest, model_dir, tmp_path):
     golden_set = next(s for s in manifest["golden"]["sets"]
-                      if s["artifact"] == "tflite_int8" and s["kernels"] == "reference")
+                      if s["artifact"] == "tflite_int8" and s["kernels"] == "tflm")
     header = model_dir / golden_set["header"]["file"]
     program = tmp_path / "dump.c"
     program.write_text(f'#include <stdio.h>\n#include "{header}"\n'

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from edgedigits.artifacts import Artifact, ExportContext, Tolerance
+from edgedigits.artifacts.tflite_converter import keras_converter
 
 
 def export(context: ExportContext, destination: Path) -> dict:
     import tensorflow as tf
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(context.model)
+    converter = keras_converter(context.model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.target_spec.supported_types = [tf.float16]
     destination.write_bytes(converter.convert())

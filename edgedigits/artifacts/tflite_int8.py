@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from edgedigits.artifacts import Artifact, ExportContext, Tolerance
+from edgedigits.artifacts.tflite_converter import keras_converter
 
 
 # Recorded in the manifest of both converter-made int8 formats (tflite_int8, tflite_int8_float_io).
@@ -22,13 +23,13 @@ def representative_dataset(context: ExportContext):
     return generate
 
 
-def int8_converter(context: ExportContext, *, float_io: bool):
+def int8_converter(context: ExportContext, *, float_io: bool, static_batch: bool = True):
     """The TFLite converter of both converter-made int8 formats, calibrated on the context's sample:
     int8 input/output, or float32 ones (`float_io`) with Quantize/Dequantize added at the edges.
     `explain` re-creates it for the quantization debugger, so it must stay the one place this is set up."""
     import tensorflow as tf
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(context.model)
+    converter = keras_converter(context.model, static_batch=static_batch)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative_dataset(context)
     # Full integer: any op without an int8 kernel fails conversion instead of silently staying float.

@@ -14,16 +14,18 @@ from pathlib import Path
 import numpy as np
 
 from edgedigits.artifacts import ARTIFACTS, Tolerance
-from edgedigits.bench import latency, metrics
+from edgedigits.bench import latency, metrics, tflm_check
 from edgedigits.config import BenchConfig
 from edgedigits.errors import ArtifactError, EdgeDigitsError
 from edgedigits.manifest import verify_artifact_file
 from edgedigits.parity import compare, structure_problems, violations
 from edgedigits.quiet import native_output_silenced
 from edgedigits.runtimes import check_declared_inputs, open_runtime
+from edgedigits.runtimes.tflm_rt import TFLMUnsupported
 
-# Statuses, in the order a target can fail.
-OK, TAMPERED, LOAD_FAILED, PARITY_FAILED = "ok", "tampered", "load failed", "parity failed"
+# Statuses, in the order a target can fail. "unsupported": TFLite Micro cannot run the file (an op it lacks); a
+# check failure of that target (FAIL, exit 1), not a broken file.
+OK, TAMPERED, LOAD_FAILED, UNSUPPORTED, PARITY_FAILED = "ok", "tampered", "load failed", "unsupported", "parity failed"
 REFERENCE = "REF"  # verdict of the Keras row
 
 # Used for a manifest format the registry does not know (e.g. written by a newer edgedigits).
@@ -33,13 +35,13 @@ QUANTIZED_DEFAULT = Tolerance(min_agreement=99.5, max_accuracy_drop=0.2)
 
 @dataclass
 class Target:
-    name: str  # row label: the format name, "keras", or "<format>@reference"
+    name: str  # row label: the format name, "keras", or "<format>@tflm"
     format: str
     runtime: str
     precision: str
     file: str
     sha256: str
-    options: dict = field(default_factory=dict)  # runtime options, e.g. {"kernels": "reference"}
+    options: dict = field(default_factory=dict)  # runtime options, e.g. {"kernels": "builtin"}
     inputs: list = field(default_factory=list)  # the manifest's input TensorSpecs (JSON), checked against the file
 
 
@@ -52,6 +54,7 @@ class Measured:
     latency: dict | None = None
     load_ms: float | None = None
     predict_s: float | None = None
+    tflm: dict | None = None  # TFLite Micro rows: bit-exactness against LiteRT's reference kernels, arena
 
 
 def precision_of(entry: dict) -> str:
@@ -103,6 +106,10 @@ def measure_target(target: Target, *, model_dir: Path, images: np.ndarray, shift
         predict_s = time.perf_counter() - start
         predicted_shifts = {kind: runtime.predict(batch) for kind, batch in shifted.items()}
         timing = latency.measure(runtime, images, config=config) if timed else None
+        tflm = tflm_check.against_reference_kernels(runtime, path, images, probabilities) \
+            if target.runtime == "tflm" else None
+    except TFLMUnsupported as err:
+        return Measured(UNSUPPORTED, _one_line(err))
     except EdgeDigitsError as err:
         return Measured(LOAD_FAILED, _one_line(err))
     except Exception as err:  # a runtime crashing on a file it accepted: still this artifact's problem only
@@ -110,7 +117,7 @@ def measure_target(target: Target, *, model_dir: Path, images: np.ndarray, shift
     problems = structure_problems(np.zeros((len(images), 10), np.float32), probabilities)
     if problems:
         return Measured(PARITY_FAILED, f"{path}: {'; '.join(problems)}")
-    return Measured(OK, None, probabilities, predicted_shifts, timing, load_ms, predict_s)
+    return Measured(OK, None, probabilities, predicted_shifts, timing, load_ms, predict_s, tflm)
 
 
 def _parity_block(reference: np.ndarray, candidate: np.ndarray, labels: np.ndarray) -> dict:

@@ -58,8 +58,10 @@ def measure(runtime, images: np.ndarray, *, config: BenchConfig) -> dict:
     timed = time_calls(batched, runs=3, min_time_s=config.min_time_s, max_time_s=config.max_time_s,
                        min_runs_floor=3, warmup=1)
     throughput = batch * len(timed) / (timed.sum() / 1e9)
+    # A static batch-1 model (every device .tflite) cannot take a batch: its throughput is batch-1 calls in a row.
+    mode = "batch-1 calls" if getattr(runtime, "static_batch", None) == 1 else "batched"
     return latency | {"warmup": config.warmup, "threads": config.threads, "throughput_batch": batch,
-                      "throughput_ips": float(throughput)}
+                      "throughput_mode": mode, "throughput_ips": float(throughput)}
 
 
 def timed_load(open_fn: Callable[[], object], first_image: np.ndarray) -> tuple[object, float]:

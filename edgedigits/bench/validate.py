@@ -6,6 +6,8 @@ from edgedigits.bench.shift import validate_shifts
 from edgedigits.config import BenchConfig
 from edgedigits.errors import UsageError
 
+TFLM_CHOICES = ("int8", "all", "none")
+
 
 def validate_config(config: BenchConfig) -> None:
     """One-line UsageError naming the offending option."""
@@ -21,6 +23,8 @@ def validate_config(config: BenchConfig) -> None:
          f"--min-agreement must be between 0 and 100 %, got {config.min_agreement}"),
         (config.max_prob_diff is None or 0 <= config.max_prob_diff <= 1,
          f"--max-prob-diff must be between 0 and 1, got {config.max_prob_diff}"),
+        (config.tflm in TFLM_CHOICES, f"--tflm must be one of {', '.join(TFLM_CHOICES)}, got '{config.tflm}'"),
+        (config.tflm_images >= 0, f"--tflm-images must be 0 (all) or more, got {config.tflm_images}"),
     ]
     for ok, message in checks:
         if not ok:

@@ -35,6 +35,12 @@ def bench_command(
     data: Annotated[Optional[str], typer.Option(
         help="Your own labelled data: folder of 0/…9/ images, an .npz with x and y, or an IDX pair "
              "(folder, or 'images,labels').")] = None,
+    tflm: Annotated[str, typer.Option(
+        help="TensorFlow Lite Micro rows: int8 (every full-integer .tflite), all (every .tflite), none.")
+    ] = BenchConfig.tflm,
+    tflm_images: Annotated[int, typer.Option(
+        help="Images for the TFLite Micro rows (the first N; 0 = all). TFLM runs ~1-3 ms per image here.")
+    ] = BenchConfig.tflm_images,
     data_dir: DataDir = None,
 ) -> None:
     """Bench every artifact against its Keras original; exit 1 if any FAILs, 2 if any file is bad."""
@@ -47,7 +53,8 @@ def bench_command(
     from edgedigits.report.terminal import bench_table
 
     config = BenchConfig(threads=threads, runs=runs, max_accuracy_drop=max_accuracy_drop,
-                         min_agreement=min_agreement, max_prob_diff=max_prob_diff, shifts=_shifts(shift))
+                         min_agreement=min_agreement, max_prob_diff=max_prob_diff, shifts=_shifts(shift),
+                         tflm=tflm, tflm_images=tflm_images)
     validate_config(config)  # before loading data: a typo in an option answers at once
     evaluation = load_eval_data(data=data, data_dir=data_dir)
     with Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -64,7 +71,7 @@ def bench_command(
     console.print(bench_table(result.report, width=console.width))
     for model in result.report["models"]:
         for row in model["artifacts"]:
-            if row["status"] == "parity failed":
+            if row["status"] in ("parity failed", "unsupported"):
                 console.print(f"[red]FAIL[/] {escape(model['name'])}/{escape(row['name'])}: "
                               f"{escape('; '.join(row['problems']))}", highlight=False, soft_wrap=True)
     if report_dir is not None:

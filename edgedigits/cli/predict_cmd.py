@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from edgedigits.cli.app import app, console, guarded
+
+
+class Kernels(str, Enum):
+    default = "default"
+    builtin = "builtin"
+    reference = "reference"
+    tflm = "tflm"
 
 
 @app.command("predict")
@@ -18,8 +26,10 @@ def predict_command(
     top: Annotated[int, typer.Option("--top", help="How many classes to show per image.")] = 3,
     show: Annotated[Optional[Path], typer.Option(
         "--show", help="Folder to write the 28x28 image the model saw, one PNG per input.")] = None,
-    reference_kernels: Annotated[bool, typer.Option(
-        "--reference-kernels", help="TFLite only: builtin kernels without XNNPACK (what a microcontroller computes).")] = False,
+    kernels: Annotated[Kernels, typer.Option(
+        "--kernels", help="TFLite only: default (XNNPACK, a phone), builtin (LiteRT's, no delegate), reference "
+                          "(LiteRT's BUILTIN_REF) or tflm (TensorFlow Lite Micro's interpreter, a microcontroller).")
+    ] = Kernels.default,
 ) -> None:
     """Preprocess each image with the MNIST recipe and print the top classes with probabilities."""
     from rich.markup import escape
@@ -28,7 +38,7 @@ def predict_command(
     from edgedigits.prediction import predict_images, save_seen_frames
 
     predictions = predict_images(artifact=artifact, images=images, top=top,
-                                 kernels="reference" if reference_kernels else "default")
+                                 kernels=kernels.value)
     seen = save_seen_frames(predictions, show) if show is not None else [None] * len(predictions)
     # Paths and labels are user text: escaped, so "photo[1].png" prints as is instead of being read as markup.
     table = Table(title=escape(str(artifact)))

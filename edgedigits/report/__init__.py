@@ -1,19 +1,21 @@
 """Bench reports: `report.json` (stable schema below), `report.md`, PNG figures, and the terminal table.
 
-report.json, schema_version 1. Every key listed in REPORT_KEYS is always present (null when it does not apply,
+report.json, schema_version 2 (2: TFLite Micro rows "<format>@tflm" replace the LiteRT reference-kernel rows;
+rows gain "tflm", latency gains "throughput_mode"). Every key listed in REPORT_KEYS is always present (null when it does not apply,
 e.g. the metrics of an artifact that failed to load); keys are never renamed within a schema version.
   schema_version, tool {name, version}, created (UTC ISO 8601), path (what was benched), seconds (wall time),
   machine {cpu, logical_cores, usable_cores, platform, native_bf16, threads}, libraries {name: version},
   config (the BenchConfig used), data {kind, source, images, …}: which images the numbers are about,
-  summary {models, artifacts (rows judged against Keras, reference-kernel checks included), passed, failed,
+  summary {models, artifacts (rows judged against Keras, TFLite Micro rows included), passed, failed,
            errors, exit_code (0 all pass, 1 a FAIL, 2 a bad file or folder), verdict ("PASS"|"FAIL"|"ERROR")},
   errors [one-line messages: corrupt, missing, tampered or unloadable files],
   models [ {name, dir, status ("ok"|"error"), error, reference: ROW (Keras), artifacts: [ROW …],
             agreement_matrix {runtimes: [names], values: [[% top-1 agreement]]}} ]
 A ROW:
-  name ("keras", a format name, or "<format>@reference" for LiteRT's reference kernels), format, runtime,
-  precision, kernels ("default"|"reference" for tflite, else null), file, bytes, size_ratio (to the float32
-  artifact of the same runtime), sha256, status ("ok"|"tampered"|"load failed"|"parity failed"),
+  name ("keras", a format name, or "<format>@tflm" for TensorFlow Lite Micro's interpreter), format, runtime
+  ("keras"|"tflite"|"onnxruntime"|"tflm"), precision, kernels ("default" for tflite, "tflm" for TFLM rows, else
+  null), file, bytes, size_ratio (to the float32 artifact of the same runtime), sha256,
+  status ("ok"|"tampered"|"load failed"|"unsupported" (TFLM cannot run it: FAIL)|"parity failed"),
   verdict ("REF" for Keras, "PASS", "FAIL"), error (one line), problems [threshold violations],
   tolerance {max_abs_prob_diff, min_agreement, max_accuracy_drop},
   accuracy {value %, ci95 [lo, hi] Wilson, delta_pp vs Keras},
@@ -21,9 +23,13 @@ A ROW:
           mcnemar_p (exact, on the flips)},
   confusion [[10×10], rows = true label], confusion_delta (minus Keras'), per_class {accuracy [10], delta_pp [10]},
   disagreements [{index, label, reference, candidate}] (first few images where it and Keras differ),
-  latency {runs, p50_us, p90_us, p99_us, mean_us, warmup, threads, throughput_batch, throughput_ips} (batch-1
-          calls; null for reference-kernel rows, which are a parity check),
+  latency {runs, p50_us, p90_us, p99_us, mean_us, warmup, threads, throughput_batch, throughput_mode
+          ("batched": one call of throughput_batch images; "batch-1 calls": a static batch-1 model, called once per
+          image), throughput_ips} (p50… are batch-1 calls; null for TFLM rows: x86 speed says nothing of an MCU),
   load_ms (file → first answer), predict_s (all evaluation images), shift {kind: {accuracy, parity, problems}},
+  tflm (TFLM rows only, else null) {compared_with, images, bit_exact_images, max_abs_diff, max_steps,
+        argmax_equal, arena_bytes, head_bytes, tail_bytes}: TFLM's outputs against LiteRT's reference kernels on
+        the same images, and the arena TFLM allocated. A TFLM row covers the first config.tflm_images images.
   images {confusion, confusion_delta, disagreements: PNG paths relative to report.md}
 """
 
@@ -38,12 +44,12 @@ REPORT_KEYS: dict[str, tuple[str, ...]] = {
                "models", "summary", "errors"),
     "model": ("name", "dir", "status", "error", "reference", "artifacts", "agreement_matrix"),
     "row": ("name", "format", "runtime", "precision", "kernels", "file", "bytes", "size_ratio", "sha256", "status",
-            "verdict", "error", "tolerance", "latency", "load_ms", "predict_s", "accuracy", "parity", "problems",
+            "verdict", "error", "tolerance", "latency", "load_ms", "predict_s", "tflm", "accuracy", "parity", "problems",
             "confusion", "confusion_delta", "per_class", "disagreements", "shift", "images"),
     "accuracy": ("value", "ci95", "delta_pp"),
     "parity": ("agreement", "agreement_ci95", "max_abs_diff", "mean_abs_diff", "flips", "mcnemar_p"),
     "latency": ("runs", "p50_us", "p90_us", "p99_us", "mean_us", "warmup", "threads", "throughput_batch",
-                "throughput_ips"),
+                "throughput_mode", "throughput_ips"),
     "summary": ("models", "artifacts", "passed", "failed", "errors", "exit_code", "verdict"),
     "agreement_matrix": ("runtimes", "values"),
 }

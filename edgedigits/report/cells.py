@@ -32,13 +32,13 @@ def _size(row: dict) -> str:
 
 def row_cells(row: dict) -> dict[str, str]:
     """Every cell of one row: COLUMNS plus the terminal's narrow "accuracy %" (no CI) and "KiB" (no ratio).
-    A reference-kernel row is labelled as such and has no speed columns."""
+    A TFLite Micro row is labelled as such and has no speed columns."""
     accuracy, parity, latency = row["accuracy"] or {}, row["parity"] or {}, row["latency"] or {}
     ci = accuracy.get("ci95")
     flips = parity.get("flips")
     name = row["name"]
-    if row.get("kernels") == "reference":
-        name = "  ↳ reference kernels"  # always listed right under its artifact
+    if row.get("runtime") == "tflm":
+        name = "  ↳ TFLite Micro"  # always listed right under its artifact
     return {
         "runtime": name,
         "status": row["status"],

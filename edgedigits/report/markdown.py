@@ -33,6 +33,14 @@ def _model_section(model: dict, report: dict) -> list[str]:
         lines += ["Top-1 agreement between runtimes (%):", ""]
         lines += _table(["", *names], [[name, *(f"{v:.2f}" for v in values)]
                                        for name, values in zip(names, model["agreement_matrix"]["values"])]) + [""]
+    tflm_rows = [row for row in rows if row["tflm"]]
+    if tflm_rows:
+        lines += ["TensorFlow Lite Micro: outputs bit-exact with LiteRT's reference kernels (BUILTIN_REF) on the same "
+                  "images, and the tensor arena TFLM allocated (the RAM an MCU must reserve):", ""]
+        lines += _table(["artifact", "images", "bit-exact", "max steps", "same top-1", "arena bytes"], [
+            [row["name"], f"{row['tflm']['images']:,}", f"{row['tflm']['bit_exact_images']:,}",
+             "–" if row["tflm"]["max_steps"] is None else str(row["tflm"]["max_steps"]),
+             f"{row['tflm']['argmax_equal']:,}", f"{row['tflm']['arena_bytes']:,}"] for row in tflm_rows]) + [""]
     shifts = report["config"]["shifts"]
     if shifts:
         lines += ["Under shift (accuracy % / agreement with Keras %, same shift):", ""]
@@ -75,8 +83,10 @@ def render_markdown(report: dict) -> str:
         f"batch {config['throughput_batch']}. Load = file → first answer.",
         "- Flips: right→wrong / wrong→right against Keras; McNemar p: exact test on those flips "
         "(p ≥ 0.05: the accuracy difference is indistinguishable from noise).",
-        "- Reference-kernel rows: quantized TFLite under LiteRT's builtin kernels without XNNPACK, what a "
-        "microcontroller (TFLite Micro) computes.", "",
+        f"- TFLite Micro rows: the same .tflite in TensorFlow Lite Micro's own interpreter (PyPI tflite-micro), "
+        f"what a microcontroller computes, on the first {config['tflm_images'] or 'all'} images and scored against "
+        "Keras on those. Not timed: TFLM's speed on this CPU says nothing about a Cortex-M. Throughput of a "
+        "static batch-1 .tflite is batch-1 calls in a row.", "",
     ]
     if report["errors"]:
         lines += ["## Errors", ""] + [f"- `{message}`" for message in report["errors"]] + [""]

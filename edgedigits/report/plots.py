@@ -80,8 +80,8 @@ def write_figures(report: dict, images: np.ndarray, out_dir: Path) -> None:
     for model in report["models"]:
         folder = Path(out_dir) / _slug(model["name"])
         for row in model_rows(model):
-            # Reference-kernel rows are a parity check of the same file: their numbers are in the tables.
-            if row["confusion"] is None or row["kernels"] == "reference":
+            # TFLite Micro rows are a parity check of the same file: their numbers are in the tables.
+            if row["confusion"] is None or row["runtime"] == "tflm":
                 continue
             folder.mkdir(parents=True, exist_ok=True)
             stem, label = _slug(row["name"]), f"{model['name']} {row['name']}"

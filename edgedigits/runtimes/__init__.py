@@ -48,7 +48,7 @@ class Runtime(Protocol):
 
 
 # runtime name -> module under edgedigits.runtimes exposing `open(path, *, threads, **options)`.
-RUNTIMES = {"keras": "keras_rt", "tflite": "tflite_rt", "onnxruntime": "onnx_rt"}
+RUNTIMES = {"keras": "keras_rt", "tflite": "tflite_rt", "onnxruntime": "onnx_rt", "tflm": "tflm_rt"}
 
 
 def open_runtime(runtime: str, path: Path, *, threads: int = 1, **options) -> Runtime:

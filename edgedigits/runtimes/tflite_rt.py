@@ -9,9 +9,12 @@ import numpy as np
 from edgedigits.errors import UsageError
 from edgedigits.runtimes import TensorSpec, check_input, predict_in_chunks
 
-# "default": builtin kernels with XNNPACK, what a phone app gets.
-# "reference": builtin kernels without default delegates, bit-compatible with TFLite Micro on int8 models.
-KERNELS = ("default", "reference")
+# LiteRT kernel sets, named for what they are:
+# "default": builtin kernels with the XNNPACK delegate, what a phone app gets.
+# "builtin": LiteRT's optimized builtin kernels, no delegate (BUILTIN_WITHOUT_DEFAULT_DELEGATES).
+# "reference": LiteRT's reference kernels (BUILTIN_REF), the same arithmetic TFLite Micro's reference kernels
+#              implement; bench counts how many TFLM outputs are bit-exact with these.
+KERNELS = ("default", "builtin", "reference")
 
 
 def tensor_spec(detail: dict) -> TensorSpec:
@@ -53,7 +56,8 @@ class TFLiteRuntime:
 
         if kernels not in KERNELS:
             raise UsageError(f"kernels must be one of {', '.join(KERNELS)}, got '{kernels}'")
-        resolver = OpResolverType.AUTO if kernels == "default" else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+        resolver = {"default": OpResolverType.AUTO, "builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+                    "reference": OpResolverType.BUILTIN_REF}[kernels]
         self.path = Path(path)
         self.kernels = kernels
         self._interpreter = Interpreter(model_path=str(path), num_threads=threads,
@@ -64,6 +68,9 @@ class TFLiteRuntime:
         self.inputs = [tensor_spec(d) for d in self._interpreter.get_input_details()]
         self.outputs = [tensor_spec(d) for d in self._interpreter.get_output_details()]
         self._batch = int(self._input["shape"][0])
+        # A static-batch model (every device export: input [1,H,W,C]) cannot be resized, since its RESHAPE has
+        # the batch baked in: it is run one image per invoke, as a device runs it.
+        self.static_batch = self._batch if -1 not in self.inputs[0].shape else None
 
     def _resize(self, batch: int) -> None:
         if batch != self._batch:
@@ -71,12 +78,18 @@ class TFLiteRuntime:
             self._interpreter.allocate_tensors()
             self._batch = batch
 
-    def predict_raw(self, quantized: np.ndarray) -> np.ndarray:
-        """Run on an already-quantized input; returns the raw output tensor (int8 for int8 models)."""
+    def _invoke(self, quantized: np.ndarray) -> np.ndarray:
         self._resize(len(quantized))
         self._interpreter.set_tensor(self._input["index"], quantized)
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output["index"])
+
+    def predict_raw(self, quantized: np.ndarray) -> np.ndarray:
+        """Run on an already-quantized input; returns the raw output tensor (int8 for int8 models)."""
+        if self.static_batch is None or len(quantized) == self.static_batch:
+            return self._invoke(quantized)
+        step = self.static_batch
+        return np.concatenate([self._invoke(quantized[start:start + step]) for start in range(0, len(quantized), step)])
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         check_input(self, images, self.path)
@@ -84,7 +97,12 @@ class TFLiteRuntime:
             lambda chunk: dequantize(self.predict_raw(quantize(chunk, self.inputs[0])), self.outputs[0]), images)
 
     def prepare(self, images: np.ndarray):
+        """See Runtime.prepare. A static-batch model runs `images` as consecutive batch-1 invokes (what a
+        device does; bench reports its throughput as such)."""
         check_input(self, images, self.path)
+        if self.static_batch is not None and len(images) != self.static_batch:
+            singles = [self.prepare(images[index:index + 1]) for index in range(len(images))]
+            return lambda: np.concatenate([infer() for infer in singles])
         self._resize(len(images))
         interpreter, input_index, output_index = self._interpreter, self._input["index"], self._output["index"]
         in_spec, out_spec = self.inputs[0], self.outputs[0]

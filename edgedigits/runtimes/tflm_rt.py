@@ -1,0 +1,167 @@
+"""TensorFlow Lite Micro runtime: TFLM's own interpreter and kernels (PyPI `tflite-micro`), on this CPU.
+
+This is the microcontroller runtime itself, not a stand-in: the same C++ interpreter, memory planner and
+reference kernels a board links, compiled for x86. What it cannot show is speed on a Cortex-M, so nothing here
+is timed as "MCU latency"; what it does measure for the MCU developer is the tensor arena TFLM really
+allocates for the model (`arena_bytes`, from TFLM's RecordingMicroAllocator report).
+
+A model TFLM cannot prepare (an op or type it lacks) raises TFLMUnsupported naming the op, so bench can give
+that artifact a row saying so and go on.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from edgedigits.errors import ArtifactError
+from edgedigits.quiet import native_output_captured
+from edgedigits.runtimes import TensorSpec, check_input, predict_in_chunks
+from edgedigits.runtimes.tflite_rt import dequantize, quantize
+
+# Arena handed to the interpreter when measuring: generous, so the measurement is what the model needs, not
+# what was offered. TFLM's own default is 10x the model size; small models get at least 256 KiB.
+MIN_MEASURING_ARENA = 256 * 1024
+_ARENA_TOTAL = re.compile(r"Arena allocation total (\d+) bytes")
+_ARENA_PART = re.compile(r"Arena allocation (head|tail) (\d+) bytes")
+# What TFLM prints when it cannot run a model, most specific first.
+_UNSUPPORTED = (re.compile(r"Didn't find op for builtin opcode '([A-Z0-9_]+)'"),
+                re.compile(r"Node ([A-Z0-9_]+) \(number \d+\) failed to prepare"),
+                re.compile(r"Failed to get registration from op code ([A-Z0-9_]+)"))
+
+
+class TFLMUnsupported(ArtifactError):
+    """TFLite Micro cannot run this model; `op` names the operator it lacks or cannot prepare."""
+
+    def __init__(self, message: str, op: str | None):
+        super().__init__(message)
+        self.op = op
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tflite-micro")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _spec(detail: dict, name: str) -> TensorSpec:
+    quant = detail.get("quantization_parameters") or {}
+    scales, zero_points = list(quant.get("scales", [])), list(quant.get("zero_points", []))
+    quantized = len(scales) == 1 and float(scales[0]) != 0.0
+    return TensorSpec(name, tuple(int(d) for d in detail["shape"]), np.dtype(detail["dtype"]).name,
+                      float(scales[0]) if quantized else None, int(zero_points[0]) if quantized else None)
+
+
+def _unsupported_op(log: str) -> tuple[str, str] | None:
+    """(message, op) when TFLM's log says it lacks or cannot prepare an op; None for any other failure."""
+    for pattern in _UNSUPPORTED:
+        found = pattern.search(log)
+        if found:
+            op = found.group(1)
+            detail = next((line.strip() for line in log.splitlines() if line.strip() and "failed to prepare" not in line
+                           and "Didn't find op" not in line), "")
+            return f"TFLite Micro cannot run op {op}" + (f" ({detail[:160]})" if detail else ""), op
+    return None
+
+
+def _verified_flatbuffer(path: Path, data: bytes) -> None:
+    """TFLM reads a flatbuffer in place without verifying it (a board trusts its own flash), so a damaged file
+    could crash the process: let LiteRT's flatbuffer verifier see it first."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    try:
+        Interpreter(model_content=data)
+    except Exception as err:  # LiteRT raises ValueError/RuntimeError for a file it refuses
+        detail = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+        raise ArtifactError(f"{path}: cannot be loaded by tflm (not a valid TFLite flatbuffer: {detail})") from None
+
+
+class TFLMRuntime:
+    name = "tflm"
+
+    def __init__(self, path: Path, *, arena_size: int | None = None):
+        from tflite_micro.python.tflite_micro import runtime as tflm
+
+        self.path = Path(path)
+        data = self.path.read_bytes()
+        _verified_flatbuffer(self.path, data)
+        self.arena_size = arena_size or max(MIN_MEASURING_ARENA, 10 * len(data))
+        with native_output_captured(replay_on_failure=False) as log:
+            try:
+                self._interpreter = tflm.Interpreter.from_bytes(data, arena_size=self.arena_size)
+                input_detail, output_detail = self._interpreter.get_input_details(0), \
+                    self._interpreter.get_output_details(0)
+            except Exception as err:  # TFLM reports why on native stderr and raises a bare RuntimeError
+                failure = err
+            else:
+                failure = None
+        if failure is not None:
+            unsupported = _unsupported_op(log.text)
+            if unsupported is None:
+                raise ArtifactError(f"{self.path}: cannot be loaded by tflm ({str(failure).strip()[:160]})") from None
+            raise TFLMUnsupported(f"{self.path}: {unsupported[0]}", unsupported[1]) from None
+        self.inputs = [_spec(input_detail, "input")]
+        self.outputs = [_spec(output_detail, "output")]
+        if -1 in self.inputs[0].shape or self.inputs[0].shape[0] != 1:
+            raise TFLMUnsupported(f"{self.path}: TFLite Micro needs a static batch-1 input, the file has "
+                                  f"{list(self.inputs[0].shape)}", None)
+        self._arena: dict | None = None
+
+    def _invoke(self, fed: np.ndarray) -> np.ndarray:
+        self._interpreter.set_input(fed, 0)
+        self._interpreter.invoke()
+        return np.array(self._interpreter.get_output(0))
+
+    def predict_raw(self, fed: np.ndarray) -> np.ndarray:
+        """Already-quantized (or float) inputs [N,...] -> raw outputs [N,K], one invoke per image."""
+        return np.concatenate([self._invoke(fed[index:index + 1]) for index in range(len(fed))])
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        check_input(self, images, self.path)
+        return predict_in_chunks(
+            lambda chunk: dequantize(self.predict_raw(quantize(chunk, self.inputs[0])), self.outputs[0]), images)
+
+    def prepare(self, images: np.ndarray):
+        """For the Runtime protocol only: TFLM on this CPU says nothing about a Cortex-M, and bench does not
+        time it."""
+        check_input(self, images, self.path)
+        fed = quantize(images, self.inputs[0])
+        return lambda: dequantize(self.predict_raw(fed), self.outputs[0])
+
+    @property
+    def arena(self) -> dict:
+        """The arena TFLM allocated for this model, from its RecordingMicroAllocator report (printed by
+        `print_allocations()` on native stderr, captured here so it never reaches the terminal):
+        {"arena_bytes": total, "head_bytes", "tail_bytes"}. Includes the recording allocator's own small
+        overhead, so it is a slight over-estimate of `arena_used_bytes()` on a board."""
+        if self._arena is None:
+            self._invoke(np.zeros(self.inputs[0].shape, self.inputs[0].dtype))  # allocation completes on invoke
+            with native_output_captured(replay_on_failure=False) as log:
+                self._interpreter.print_allocations()
+            total = _ARENA_TOTAL.search(log.text)
+            if total is None:
+                raise ArtifactError(f"{self.path}: TFLite Micro printed no arena report")
+            parts = {kind: int(size) for kind, size in _ARENA_PART.findall(log.text)}
+            self._arena = {"arena_bytes": int(total.group(1)), "head_bytes": parts.get("head"),
+                           "tail_bytes": parts.get("tail")}
+        return self._arena
+
+
+def measure(path: Path) -> dict:
+    """The manifest's "tflm" record of a `.tflite`: whether TFLite Micro runs it and the arena it allocates,
+    or which op stops it."""
+    record = {"package": f"tflite-micro {package_version()}"}
+    try:
+        return record | {"runs": True, **TFLMRuntime(path).arena}
+    except TFLMUnsupported as err:
+        return record | {"runs": False, "op": err.op, "error": str(err).split(": ", 1)[-1]}
+
+
+def open(path: Path, *, threads: int = 1, arena_size: int | None = None) -> TFLMRuntime:  # noqa: A001
+    del threads  # TFLM is single-threaded, like the microcontroller it stands for
+    return TFLMRuntime(path, arena_size=arena_size)
