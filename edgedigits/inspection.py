@@ -29,18 +29,29 @@ def _spec_json(name: str, shape, dtype: str) -> dict:
 
 
 def _inspect_tflite(path: Path) -> dict:
-    from edgedigits.tflite_graph import estimate_arena, read_tflite_graph
+    from edgedigits.embed.mcu.arena import estimate_arena  # the microcontroller target owns the estimate
+    from edgedigits.tflite_graph import read_tflite_graph
+
+    from edgedigits.artifacts.tflite_converter import SHAPE_OPS
+    from edgedigits.runtimes import tflm_rt
 
     graph = read_tflite_graph(path)
     arena = estimate_arena(graph)
+    measured = tflm_rt.measure(path)
     return {
         "inputs": [t.spec.to_json() for t in graph.inputs],
         "outputs": [t.spec.to_json() for t in graph.outputs],
         "operators": graph.op_counts(),
         "float_ops": graph.float_ops(),
         "parameters": graph.parameter_count(),
+        "dynamic_tensors": sorted(t.spec.name for t in graph.tensors.values() if -1 in t.spec.shape),
+        "shape_ops": sorted(set(graph.op_counts()) & SHAPE_OPS),
         "arena_estimate_bytes": arena.suggested_arena_bytes,
         "peak_activation_bytes": arena.peak_activation_bytes,
+        # TensorFlow Lite Micro's own interpreter on the file: the arena it really allocates, or the op it lacks.
+        "tflm": measured,
+        "arena_estimate_error": (arena.suggested_arena_bytes - measured["arena_bytes"]) / measured["arena_bytes"]
+        if measured["runs"] else None,
     }
 
 
@@ -140,6 +151,7 @@ def inspect_artifact(*, path: Path) -> dict[str, Any]:
     model_name = (manifest or {}).get("model") or details.get("keras_model_name")
     io_dtypes = {spec["dtype"] for spec in details["inputs"] + details["outputs"]}
     integer_io = bool(io_dtypes) and io_dtypes <= {"int8", "uint8", "int16"}
+    dynamic_io = [spec["name"] for spec in details["inputs"] + details["outputs"] if -1 in spec["shape"]]
     report: dict[str, Any] = {
         "file": str(path),
         "format": entry["format"] if entry and not location.source else path.suffix.lstrip("."),
@@ -150,6 +162,8 @@ def inspect_artifact(*, path: Path) -> dict[str, Any]:
         "all_int8": integer_io and not details["float_ops"],
         "model": model_name,
         "macs": _registry_macs(model_name),
+        # What stops a static-shape runtime (LiteRT.js, WebGPU, GPU/NPU delegates, TFLite Micro) or costs it work.
+        "device_warnings": _device_warnings(path, dynamic_io, details.get("shape_ops", [])),
         "manifest": None,
     }
     if manifest is not None:
@@ -158,6 +172,18 @@ def inspect_artifact(*, path: Path) -> dict[str, Any]:
                               "sha256_matches": None if entry is None else _matches(location),
                               "preprocessing": manifest.get("preprocessing"), "labels": manifest.get("labels")}
     return report
+
+
+def _device_warnings(path: Path, dynamic_io: list[str], shape_ops: list[str]) -> list[str]:
+    warnings = []
+    if dynamic_io:
+        where = "ONNX Runtime handles it (servers batch)" if path.suffix == ".onnx" else \
+            "LiteRT.js, WebGPU and GPU/NPU delegates refuse it; re-export for a static batch-1 file"
+        warnings.append(f"dynamic dimension (-1) in {', '.join(dynamic_io)}: {where}")
+    if shape_ops:
+        warnings.append(f"shape-computing ops {', '.join(shape_ops)}: work at run time a static model does not do "
+                        "(a microcontroller registers and runs them for nothing)")
+    return warnings
 
 
 def _matches(location) -> bool:

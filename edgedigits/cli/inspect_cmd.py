@@ -51,9 +51,20 @@ def inspect_command(
         table.add_row("int8", f"[yellow]no[/]: float ops {fallbacks}")
     table.add_row("parameters", f"{report['parameters']:,}")
     table.add_row("MACs/image", f"{report['macs']:,}" if report["macs"] is not None else "unknown (model not in registry)")
+    if "tflm" in report:
+        tflm = report["tflm"]
+        if tflm["runs"]:
+            table.add_row("arena (TFLM)", f"{tflm['arena_bytes']:,} B measured by TensorFlow Lite Micro "
+                                          f"({escape(tflm['package'])})")
+        else:
+            table.add_row("arena (TFLM)", f"[yellow]{escape(tflm['error'])}[/]")
     if "arena_estimate_bytes" in report:
+        error = report.get("arena_estimate_error")
+        versus = f"; {error:+.1%} vs measured" if error is not None else ""
         table.add_row("arena (est.)", f"{report['arena_estimate_bytes']:,} B for TFLite Micro "
-                                      f"(peak live activations {report['peak_activation_bytes']:,} B)")
+                                      f"(peak live activations {report['peak_activation_bytes']:,} B{versus})")
+    for warning in report["device_warnings"]:
+        table.add_row("[yellow]device[/]", escape(warning))
     table.add_row("size", f"{report['bytes']:,} B")
     table.add_row("sha256", report["sha256"])
     manifest = report["manifest"]
