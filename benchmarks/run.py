@@ -5,7 +5,8 @@
 1. Training speed: the blog's plain Keras recipe vs `edgedigits train` defaults, same model and epochs, v1 and v3.
 2. Inference latency of every exported artifact: single-image p50/p99, batch-256 throughput, and p50 over the
    compute limit (see benchmarks/compute_limit.py for the formula).
-3. Tool speed: `edgedigits bench` wall time over all artifacts, `edgedigits --help` start-up, peak RSS of
+3. Static batch-1 against dynamic-batch `.tflite` at batch 1 (benchmarks/static_vs_dynamic.py).
+4. Tool speed: `edgedigits bench` wall time over all artifacts, `edgedigits --help` start-up, peak RSS of
    train/export/bench.
 
 Needs the artifacts of `make demo` (v1-v3 exported). Results are printed and saved to benchmarks/results/.
@@ -27,6 +28,7 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import compute_limit  # noqa: E402
+import static_vs_dynamic  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PEAK_RSS = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
@@ -71,6 +73,7 @@ def inference_latency(artifacts: Path) -> str:
     for model_dir in sorted(p for p in artifacts.iterdir() if (p / "manifest.json").is_file()):
         manifest = read_manifest(model_dir)
         macs = count_macs(get_spec(manifest["model"]))
+        # Static batch-1 .tflite files run a batch as batch-1 calls in a row: their "throughput" says so.
         for name, entry in manifest["artifacts"].items():
             runtime = open_runtime(entry["runtime"], model_dir / entry["file"], threads=1)
             numbers = measure(runtime, images, config=config)
@@ -78,8 +81,10 @@ def inference_latency(artifacts: Path) -> str:
             # dequantized to float32 at load time on a CPU.
             compute_precision = "int8" if entry["precision"].startswith("int8") else "float32"
             limit = compute_limit.compute_limit_us(macs, compute_precision)
+            throughput = f"{numbers['throughput_ips']:,.0f}" + (
+                " (batch-1 calls)" if numbers["throughput_mode"] == "batch-1 calls" else "")
             rows.append([manifest["model"], name, f"{numbers['p50_us']:.1f}", f"{numbers['p99_us']:.1f}",
-                         f"{numbers['throughput_ips']:,.0f}", f"{limit:.1f} ({compute_precision})",
+                         throughput, f"{limit:.1f} ({compute_precision})",
                          f"{numbers['p50_us'] / limit:.1f}×"])
             print(f"  timed {manifest['model']}/{name}: p50 {numbers['p50_us']:.1f} µs", flush=True)
     return _table(["model", "artifact", "p50 µs", "p99 µs", "batch-256 img/s", "compute limit µs", "p50 / limit"], rows)
@@ -135,7 +140,10 @@ def main() -> None:
         sections += ["### Training speed", training_speed({"v1": args.epochs_v1, "v3": args.epochs_v3})]
     print("2. inference latency", flush=True)
     sections += ["### Inference latency (1 thread)", inference_latency(args.artifacts)]
-    print("3. tool speed", flush=True)
+    print("3. static vs dynamic batch", flush=True)
+    sections += ["### Static batch-1 vs dynamic-batch .tflite (batch 1, 1 thread, XNNPACK)",
+                 _table(static_vs_dynamic.HEADER, static_vs_dynamic.static_vs_dynamic(args.artifacts))]
+    print("4. tool speed", flush=True)
     scratch = HERE / "results" / "scratch"
     sections += ["### Tool speed", tool_speed(args.artifacts, scratch)]
 
