@@ -1,208 +1,81 @@
-"""Android bundle: the model for `assets/`, labels, a Kotlin classifier and a Kotlin golden-vector test.
+"""Android bundle: an `app/` tree laid out as Gradle's source sets, so each file lands where Gradle reads it.
 
-Golden vectors come from LiteRT's default path (XNNPACK), what the LiteRT Android runtime computes.
-The golden data ships as raw `.bin` assets rather than Kotlin array literals: 15,680 int8 literals in one
-initializer would exceed the JVM's 64 KB method-size limit.
+  app/src/main/assets/          the model and labels (shipped in the app)
+  app/src/main/java/<package>/  DigitClassifier.kt (LiteRT Interpreter) and MnistPreprocess.kt (the MNIST recipe)
+  app/src/androidTest/...       GoldenVectorTest.kt and the golden vectors as test-only assets (on a device)
+  app/src/test/...              MnistPreprocessTest.kt and the golden preprocessing vectors (local JVM test)
+
+The sources are the template files in `templates/android/`; every number comes from the manifest. Golden
+vectors come from LiteRT's default path (XNNPACK), what the LiteRT Android runtime computes, and the generated
+classifier enables XNNPACK explicitly. They ship as raw `.bin` assets: 15,680 int8 literals in one initializer
+would exceed the JVM's 64 KB method-size limit.
 """
 
 from __future__ import annotations
 
 from edgedigits.embed.context import EmbedContext, f32
 from edgedigits.embed.readme import golden_paragraph, io_table, preprocessing_section
+from edgedigits.embed.templates import render
 
 KERNELS = "default"
 PACKAGE = "com.example.edgedigits"
+SOURCE_DIR = "app/src/main/java/" + PACKAGE.replace(".", "/")
+ASSETS_DIR = "app/src/main/assets"
+DEVICE_TEST_DIR = "app/src/androidTest/java/" + PACKAGE.replace(".", "/")
+DEVICE_TEST_ASSETS_DIR = "app/src/androidTest/assets"
+LOCAL_TEST_DIR = "app/src/test/java/" + PACKAGE.replace(".", "/")
+LOCAL_TEST_RESOURCES_DIR = "app/src/test/resources"
+DATA_TYPES = {"int8": "INT8", "float32": "FLOAT32"}  # manifest dtype -> org.tensorflow.lite.DataType
 
 
-def _constants(context: EmbedContext) -> str:
-    i, o = context.input, context.output
-    lines = [f'        const val MODEL_ASSET = "{context.model_file_name}"',
-             f"        const val INPUT_SIZE = {i.elements}  // {list(i.shape)} {i.dtype}, row-major",
-             f"        const val OUTPUT_SIZE = {o.elements}  // {list(o.shape)} {o.dtype}"]
-    if i.quantized:
-        lines += [f"        const val INPUT_SCALE = {f32(i.scale)}f", f"        const val INPUT_ZERO_POINT = {i.zero_point}"]
-    if o.quantized:
-        lines += [f"        const val OUTPUT_SCALE = {f32(o.scale)}f", f"        const val OUTPUT_ZERO_POINT = {o.zero_point}"]
-    return "\n".join(lines)
+def _values(context: EmbedContext) -> dict:
+    return {
+        "package": PACKAGE, "model_name": context.model_name, "format": context.format,
+        "model_sha256": context.model_sha256, "model_asset": context.model_file_name,
+        "input": context.input, "output": context.output, "labels": context.labels, "f32": f32,
+        "input_data_type": DATA_TYPES[context.input.dtype], "output_data_type": DATA_TYPES[context.output.dtype],
+        "count": len(context.golden_labels), "tolerance": repr(context.tolerance),
+        "tolerance_unit": "int8 steps" if context.output.quantized else "absolute probability",
+        "computed_by": context.golden_set["computed_by"],
+    }
+
+
+def preprocess_values() -> dict:
+    """The recipe's constants, from edgedigits.preprocess (shared with the iOS templates)."""
+    import edgedigits.preprocess as recipe
+    from edgedigits.embed import preprocess_golden
+
+    return {"frame": recipe.FRAME, "box": recipe.BOX, "work_side": recipe.WORK_SIDE,
+            "ink_threshold": recipe.INK_THRESHOLD, "min_contrast": recipe.MIN_CONTRAST,
+            "tolerance": repr(preprocess_golden.TOLERANCE), "files": list(preprocess_golden.FILES)}
 
 
 def classifier_kotlin(context: EmbedContext) -> str:
-    i, o = context.input, context.output
-    if i.quantized:
-        fill = """        for (p in pixels) {
-            // Quantize with round AND clip: q = clamp(round(p / scale) + zero_point, -128, 127).
-            val q = Math.round(p / INPUT_SCALE) + INPUT_ZERO_POINT
-            buffer.put(q.coerceIn(-128, 127).toByte())
-        }"""
-        check = """        val q = interpreter.getInputTensor(0).quantizationParams()
-        check(q.scale == INPUT_SCALE && q.zeroPoint == INPUT_ZERO_POINT) { "model and constants disagree" }"""
-    else:
-        fill = "        for (p in pixels) buffer.putFloat(p)"
-        check = ""
-    if o.quantized:
-        read = """        // Dequantize: probability = scale * (q - zero_point).
-        return FloatArray(OUTPUT_SIZE) { k -> OUTPUT_SCALE * (output.get(k).toInt() - OUTPUT_ZERO_POINT) }"""
-    else:
-        read = "        return FloatArray(OUTPUT_SIZE) { k -> output.getFloat(k * 4) }"
-    return f"""package {PACKAGE}
-
-import android.content.Context
-import java.io.FileInputStream
-import java.nio.ByteBuffer
-import java.nio.ByteOrder
-import java.nio.MappedByteBuffer
-import java.nio.channels.FileChannel
-import org.tensorflow.lite.Interpreter
-
-/**
- * {context.model_name} {context.format} digit classifier, generated by edgedigits from manifest.json.
- * Model sha256 {context.model_sha256}.
- */
-class DigitClassifier(context: Context) : AutoCloseable {{
-    companion object {{
-{_constants(context)}
-        val LABELS = listOf({", ".join(f'"{label}"' for label in context.labels)})
-    }}
-
-    private val interpreter = Interpreter(loadModel(context), Interpreter.Options().setNumThreads(1))
-
-    init {{
-{check}
-    }}
-
-    private fun loadModel(context: Context): MappedByteBuffer =
-        context.assets.openFd(MODEL_ASSET).use {{ fd ->
-            FileInputStream(fd.fileDescriptor).channel.use {{ channel ->
-                channel.map(FileChannel.MapMode.READ_ONLY, fd.startOffset, fd.declaredLength)
-            }}
-        }}
-
-    /** pixels: INPUT_SIZE floats in [0,1], white digit on black (the MNIST recipe, see README). */
-    fun prepareInput(pixels: FloatArray): ByteBuffer {{
-        require(pixels.size == INPUT_SIZE) {{ "expected $INPUT_SIZE pixels, got ${{pixels.size}}" }}
-        val buffer = ByteBuffer.allocateDirect(INPUT_SIZE * {i.element_bytes}).order(ByteOrder.nativeOrder())
-{fill}
-        buffer.rewind()
-        return buffer
-    }}
-
-    /** Runs the model on a prepared input; returns the raw output tensor's bytes. */
-    fun runRaw(input: ByteBuffer): ByteBuffer {{
-        val output = ByteBuffer.allocateDirect(OUTPUT_SIZE * {o.element_bytes}).order(ByteOrder.nativeOrder())
-        interpreter.run(input, output)
-        output.rewind()
-        return output
-    }}
-
-    /** Class probabilities (dequantized), index k is LABELS[k]. */
-    fun probabilities(output: ByteBuffer): FloatArray {{
-{read}
-    }}
-
-    fun classify(pixels: FloatArray): FloatArray = probabilities(runRaw(prepareInput(pixels)))
-
-    override fun close() = interpreter.close()
-}}
-"""
+    return render("android", "DigitClassifier.kt", **_values(context))
 
 
-def golden_test_kotlin(context: EmbedContext) -> str:
-    o = context.output
-    # Compare raw values: int8 steps for a quantized output, probabilities for a float one.
-    raw_value = "out.get(k).toInt().toFloat()" if o.quantized else "out.getFloat(k * 4)"
-    expected_value = ("expected[i * OUTPUT_SIZE + k].toInt().toFloat()" if o.quantized else
-                      "ByteBuffer.wrap(expected, (i * OUTPUT_SIZE + k) * 4, 4).order(ByteOrder.LITTLE_ENDIAN).float")
-    return f"""package {PACKAGE}
-
-import androidx.test.ext.junit.runners.AndroidJUnit4
-import androidx.test.platform.app.InstrumentationRegistry
-import java.nio.ByteBuffer
-import java.nio.ByteOrder
-import org.junit.Assert.assertEquals
-import org.junit.Assert.assertTrue
-import org.junit.Test
-import org.junit.runner.RunWith
-
-/** Proves on the device that the app feeds and reads {context.model_file_name} correctly (golden vectors
- *  computed by {context.golden_set["computed_by"]}). */
-@RunWith(AndroidJUnit4::class)
-class GoldenVectorTest {{
-    private val count = {len(context.golden_labels)}
-    private val tolerance = {context.tolerance!r}f  // {"int8 steps" if o.quantized else "absolute probability"}
-
-    @Test
-    fun goldenVectorsMatch() {{
-        val context = InstrumentationRegistry.getInstrumentation().targetContext
-        val inputs = context.assets.open("golden_inputs.bin").use {{ it.readBytes() }}
-        val expected = context.assets.open("golden_outputs.bin").use {{ it.readBytes() }}
-        val classes = context.assets.open("golden_expected_class.bin").use {{ it.readBytes() }}
-        val inputBytes = inputs.size / count
-        DigitClassifier(context).use {{ classifier ->
-            for (i in 0 until count) {{
-                val input = ByteBuffer.allocateDirect(inputBytes).order(ByteOrder.nativeOrder())
-                input.put(inputs, i * inputBytes, inputBytes).rewind()
-                val out = classifier.runRaw(input)
-                val values = FloatArray(DigitClassifier.OUTPUT_SIZE) {{ k -> {raw_value} }}
-                for (k in values.indices) {{
-                    val want = {expected_value.replace("OUTPUT_SIZE", "DigitClassifier.OUTPUT_SIZE")}
-                    assertTrue("image $i class $k: got ${{values[k]}}, want $want", Math.abs(values[k] - want) <= tolerance)
-                }}
-                val best = values.indices.maxByOrNull {{ values[it] }}!!
-                assertEquals("image $i argmax", classes[i].toInt(), best)
-            }}
-        }}
-    }}
-}}
-"""
-
-
-def readme(context: EmbedContext, files: list[str]) -> str:
-    return f"""# {context.model_name} ({context.format}) for Android
-
-Generated by `edgedigits embed` from `{context.model_dir / 'manifest.json'}`; every number below is this model's.
-
-## Files
-{chr(10).join(f"- `{name}`" for name in files)}
-
-Copy `assets/*` into `app/src/main/assets/`, `DigitClassifier.kt` into your sources and `GoldenVectorTest.kt`
-into `app/src/androidTest/`. Keep the model uncompressed so it can be memory-mapped:
-
-```kotlin
-android {{ androidResources {{ noCompress += "tflite" }} }}
-dependencies {{
-    implementation("com.google.ai.edge.litert:litert:<current version>")  // org.tensorflow.lite.Interpreter
-    androidTestImplementation("androidx.test.ext:junit:1.2.1")
-}}
-```
-
-## The model's numbers
-{io_table(context)}
-
-Input: quantize each pixel with round **and** clip; output: dequantize with the output scale and zero point
-(forgetting either is the most common int8 bug).
-
-## Kotlin
-```kotlin
-{classifier_kotlin(context).strip()}
-```
-
-## Golden-vector test
-{golden_paragraph(context)}
-`golden_inputs.bin` holds the {len(context.golden_labels)} inputs exactly as fed to the model ({context.input.dtype},
-row-major, little-endian), `golden_outputs.bin` the raw outputs ({context.output.dtype}), `golden_expected_class.bin`
-one byte per input. Run `./gradlew connectedAndroidTest`.
-
-## Preprocessing
-{preprocessing_section()}"""
+def preprocess_kotlin() -> str:
+    return render("android", "MnistPreprocess.kt", package=PACKAGE, **preprocess_values())
 
 
 def build(context: EmbedContext) -> dict[str, bytes]:
     """{relative path: content} of the Android bundle."""
     from edgedigits.embed.context import app_resources
+    from edgedigits.embed.preprocess_golden import golden_files, preprocess_golden_cases
 
-    files = app_resources(context, "assets") | {
-        "DigitClassifier.kt": classifier_kotlin(context).encode(),
-        "GoldenVectorTest.kt": golden_test_kotlin(context).encode(),
+    values = _values(context)
+    cases = preprocess_golden_cases()
+    files = app_resources(context, ASSETS_DIR, DEVICE_TEST_ASSETS_DIR) | golden_files(cases, LOCAL_TEST_RESOURCES_DIR)
+    files |= {
+        f"{SOURCE_DIR}/DigitClassifier.kt": classifier_kotlin(context).encode(),
+        f"{SOURCE_DIR}/MnistPreprocess.kt": preprocess_kotlin().encode(),
+        f"{DEVICE_TEST_DIR}/GoldenVectorTest.kt": render("android", "GoldenVectorTest.kt", **values).encode(),
+        f"{LOCAL_TEST_DIR}/MnistPreprocessTest.kt": render("android", "MnistPreprocessTest.kt", package=PACKAGE,
+                                                            cases=cases, **preprocess_values()).encode(),
     }
-    files["README.md"] = readme(context, sorted(files) + ["bundle.json"]).encode()
+    files["README.md"] = render("android", "README.md", **values, files=sorted([*files, "bundle.json"]),
+                                io_table=io_table(context), golden_paragraph=golden_paragraph(context),
+                                preprocessing=preprocessing_section(), cases=cases,
+                                preprocess_tolerance=preprocess_values()["tolerance"],
+                                classifier=classifier_kotlin(context).strip()).encode()
     return files

@@ -51,6 +51,7 @@ class EmbedContext:
     golden_output: np.ndarray  # [N, 10] raw outputs (int8 or float32)
     golden_labels: np.ndarray  # uint8 [N]
     extra: dict = field(default_factory=dict)
+    golden_pixels: np.ndarray | None = None  # float32 [N, 784]: the images the golden inputs were made from
 
     @property
     def model_name(self) -> str:
@@ -81,19 +82,25 @@ def _numbers(spec: dict, *, path: Path, role: str) -> TensorNumbers:
                          quant["zero_point"] if quant else None)
 
 
-def load_context(*, model_dir: Path, fmt: str, kernels: str) -> EmbedContext:
-    """Read and check everything a bundle needs; UsageError/ArtifactError naming the file or option."""
+def load_context(*, model_dir: Path, fmt: str, kernels: str, runtime: str = "tflite") -> EmbedContext:
+    """Read and check everything a bundle needs; UsageError/ArtifactError naming the file or option.
+    `runtime`: the manifest runtime of the formats the target embeds ("tflite"; the web target also "onnxruntime")."""
     from edgedigits.golden import find_golden_set, load_golden_array
     from edgedigits.manifest import read_manifest, verify_artifact_file
 
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir)
-    tflite_formats = [name for name, entry in manifest["artifacts"].items() if entry["runtime"] == "tflite"]
-    if fmt not in manifest["artifacts"] or fmt not in tflite_formats:
-        raise UsageError(f"--format {fmt}: not a .tflite artifact in {model_dir / 'manifest.json'} "
-                         f"(available: {', '.join(tflite_formats) or 'none; export a .tflite format first'})")
+    kind = {"tflite": ".tflite", "onnxruntime": ".onnx"}.get(runtime, runtime)
+    formats = [name for name, entry in manifest["artifacts"].items() if entry["runtime"] == runtime]
+    if fmt not in manifest["artifacts"] or fmt not in formats:
+        raise UsageError(f"--format {fmt}: not a {kind} artifact in {model_dir / 'manifest.json'} "
+                         f"(available: {', '.join(formats) or f'none; export a {kind} format first'})")
     entry = manifest["artifacts"][fmt]
     path = verify_artifact_file(model_dir, entry)
+    tflm = entry.get("tflm") or {}
+    if kernels == "tflm" and tflm.get("runs") is False:  # no TFLM goldens exist for it: say why, not "re-export"
+        raise UsageError(f"--format {fmt}: TensorFlow Lite Micro cannot run {entry['file']} "
+                         f"({tflm.get('error') or 'unsupported'}); embed a format it runs, e.g. tflite_int8")
     golden_set = find_golden_set(manifest, artifact=fmt, kernels=kernels, manifest_dir=model_dir)
     golden_input = load_golden_array(model_dir, golden_set["input"])
     golden_labels = load_golden_array(model_dir, manifest["golden"]["labels_file"])
@@ -105,6 +112,7 @@ def load_context(*, model_dir: Path, fmt: str, kernels: str) -> EmbedContext:
         golden_input=golden_input.reshape(len(golden_input), -1),
         golden_output=load_golden_array(model_dir, golden_set["output"]).reshape(len(golden_input), -1),
         golden_labels=golden_labels.astype(np.uint8),
+        golden_pixels=load_golden_array(model_dir, manifest["golden"]["inputs"]).reshape(len(golden_input), -1),
     )
 
 
@@ -114,16 +122,22 @@ def little_endian_bytes(array: np.ndarray) -> bytes:
     return array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
 
 
-def app_resources(context: EmbedContext, folder: str) -> dict[str, bytes]:
-    """The files a mobile app bundles as resources (Android assets/, iOS Resources/): the model, labels and the
-    golden vectors as raw binary (a Kotlin/Swift array literal of 15,680 values would exceed compiler limits)."""
-    return {
+def app_resources(context: EmbedContext, folder: str, test_folder: str | None = None) -> dict[str, bytes]:
+    """The files a mobile app bundles: the model and labels as resources under `folder` (Android assets/, iOS
+    Resources/), and the golden vectors as raw binary under `test_folder` (test-only assets; `folder` when
+    None). Raw binary because a Kotlin/Swift array literal of 15,680 values would exceed compiler limits.
+    golden_pixels.bin holds the float32 images the golden inputs were made from (for a classify() test)."""
+    tests = test_folder or folder
+    files = {
         f"{folder}/{context.model_file_name}": context.model_bytes,
         f"{folder}/labels.txt": ("\n".join(context.labels) + "\n").encode(),
-        f"{folder}/golden_inputs.bin": little_endian_bytes(context.golden_input),
-        f"{folder}/golden_outputs.bin": little_endian_bytes(context.golden_output),
-        f"{folder}/golden_expected_class.bin": context.golden_output.argmax(axis=1).astype("uint8").tobytes(),
+        f"{tests}/golden_inputs.bin": little_endian_bytes(context.golden_input),
+        f"{tests}/golden_outputs.bin": little_endian_bytes(context.golden_output),
+        f"{tests}/golden_expected_class.bin": context.golden_output.argmax(axis=1).astype("uint8").tobytes(),
     }
+    if context.golden_pixels is not None:
+        files[f"{tests}/golden_pixels.bin"] = little_endian_bytes(context.golden_pixels.astype(np.float32))
+    return files
 
 
 def f32(value: float) -> str:
