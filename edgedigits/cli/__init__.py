@@ -11,7 +11,7 @@ import importlib
 from edgedigits import interrupts
 from edgedigits.cli.app import app
 
-COMMAND_MODULES = ("models_cmd", "train_cmd", "export_cmd", "bench_cmd", "inspect_cmd", "predict_cmd", "embed_cmd", "explain_cmd")
+COMMAND_MODULES = ("models_cmd", "train_cmd", "export_cmd", "bench_cmd", "inspect_cmd", "predict_cmd", "embed_cmd", "serve_cmd", "explain_cmd")
 
 for _module in COMMAND_MODULES:
     importlib.import_module(f"edgedigits.cli.{_module}")

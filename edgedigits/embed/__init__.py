@@ -2,7 +2,11 @@
 
 Targets are one module (or package) each exposing `KERNELS` (which golden vectors it ships) and
 `build(context) -> {relative path: bytes}`; optionally `DEFAULT_FORMAT` (the format embedded when none is named)
-and `check_format(fmt, entry, path)`, which raises UsageError for a format the target's runtime cannot feed. Every number in the generated code comes from the manifest via
+and `check_format(fmt, entry, path)`, which raises UsageError for a format the target's runtime cannot feed. A target
+with a choice of runtime (web: LiteRT.js or ONNX Runtime Web) is a package whose `for_runtime(name)` returns such a
+module; that module may name `ARTIFACT_RUNTIME` (the manifest runtime it embeds, default "tflite") and may define
+`prepare(model_dir=, fmt=, named=)`, which exports the default format first when the folder lacks one that fits.
+Every number in the generated code comes from the manifest via
 `EmbedContext`. The bundle is written into a temporary folder beside the destination and renamed into place
 only when complete, so an interrupted embed never leaves a half bundle. The destination is replaced only when
 it is empty or holds an earlier bundle (`bundle.json`): `--out` pointed at a model folder deletes nothing.
@@ -21,7 +25,7 @@ from pathlib import Path
 from edgedigits.errors import ArtifactError, UsageError
 from edgedigits.fileio import TEMP_PREFIX
 
-TARGETS = ("android", "ios", "mcu")
+TARGETS = ("android", "ios", "mcu", "web")
 DEFAULT_FORMAT = "tflite_int8"
 BUNDLE_RECORD = "bundle.json"
 
@@ -82,9 +86,10 @@ def _registry_name(fmt: str) -> str:
         return fmt
 
 
-def embed_bundle(*, model_dir: Path, target: str, fmt: str | None = None, out: Path | None = None) -> Path:
+def embed_bundle(*, model_dir: Path, target: str, fmt: str | None = None, out: Path | None = None,
+                 runtime: str | None = None) -> Path:
     """Write the `target` bundle for artifact `fmt` (None: the target's default) of `model_dir`; returns the
-    bundle folder."""
+    bundle folder. `runtime` picks the runtime of a target that has a choice (web: "litert" or "onnx")."""
     from edgedigits.embed.context import load_context
 
     if target not in TARGETS:
@@ -92,8 +97,16 @@ def embed_bundle(*, model_dir: Path, target: str, fmt: str | None = None, out: P
     destination = Path(out) if out is not None else Path(model_dir) / "embed" / target
     _check_replaceable(destination)
     module = importlib.import_module(f"edgedigits.embed.{target}")
+    if hasattr(module, "for_runtime"):
+        module = module.for_runtime(runtime)
+    elif runtime is not None:
+        raise UsageError(f"--runtime {runtime}: only the web target has a choice of runtime")
+    named = fmt is not None
     fmt = _registry_name(fmt if fmt is not None else getattr(module, "DEFAULT_FORMAT", DEFAULT_FORMAT))
-    context = load_context(model_dir=Path(model_dir), fmt=fmt, kernels=module.KERNELS)
+    if hasattr(module, "prepare"):
+        module.prepare(model_dir=Path(model_dir), fmt=fmt, named=named)
+    context = load_context(model_dir=Path(model_dir), fmt=fmt, kernels=module.KERNELS,
+                           runtime=getattr(module, "ARTIFACT_RUNTIME", "tflite"))
     if hasattr(module, "check_format"):
         module.check_format(fmt, context.entry, Path(model_dir) / context.entry["file"])
     files = module.build(context)
