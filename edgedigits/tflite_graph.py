@@ -1,4 +1,5 @@
-"""Read a `.tflite` file's graph (tensors, operators in execution order) and estimate its tensor arena.
+"""Read a `.tflite` file's graph (tensors, operators in execution order). (The TFLite Micro arena estimate built
+on it lives with the microcontroller target: `edgedigits.embed.mcu.arena`.)
 
 Uses the LiteRT interpreter with the builtin kernels and *no* default delegate, so the operator list is the
 model's own (XNNPACK would replace ops by opaque DELEGATE nodes). `_get_ops_details()` is LiteRT's only way
@@ -17,7 +18,6 @@ from edgedigits.errors import ArtifactError
 from edgedigits.runtimes import TensorSpec
 from edgedigits.runtimes.tflite_rt import tensor_spec  # the runtime's own reading of scale/zero point
 
-ARENA_ALIGNMENT = 16  # TFLite Micro aligns every arena allocation to 16 bytes
 # Ops whose constant inputs are trainable parameters (weights at position 1, bias at position 2).
 PARAMETERISED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"}
 
@@ -100,44 +100,3 @@ def read_tflite_graph(path: Path) -> TfliteGraph:
                                        constant=int(d["index"]) not in produced and int(d["index"]) not in input_ids)
                for d in details}
     return TfliteGraph(tensors, operators, [tensors[i] for i in input_ids], [tensors[i] for i in output_ids])
-
-
-def _aligned(nbytes: int) -> int:
-    return -(-nbytes // ARENA_ALIGNMENT) * ARENA_ALIGNMENT
-
-
-@dataclass(frozen=True)
-class ArenaEstimate:
-    peak_activation_bytes: int  # largest sum of simultaneously live non-constant tensors (16-byte aligned)
-    peak_at_op: str  # the operator during which that peak occurs
-    suggested_arena_bytes: int  # peak plus an allowance for TFLite Micro's own bookkeeping, rounded up to 1 KiB
-    bookkeeping_allowance_bytes: int
-
-
-def estimate_arena(graph: TfliteGraph) -> ArenaEstimate:
-    """Greedy liveness estimate of the TFLite Micro tensor arena for batch 1.
-
-    A non-constant tensor is live from the op that produces it (graph inputs: from the start) to the last op
-    that reads it (graph outputs: to the end). The peak over ops of the live bytes is a lower bound on what
-    TFLM's planner needs; fragmentation, scratch buffers (e.g. CMSIS-NN convolutions) and per-tensor
-    structures come on top, hence the allowance. Confirm on the device with `interpreter.arena_used_bytes()`.
-    """
-    steps = len(graph.operators)
-    first: dict[int, int] = {t.index: 0 for t in graph.inputs}
-    last: dict[int, int] = {t.index: steps - 1 for t in graph.outputs}
-    for position, op in enumerate(graph.operators):
-        for i in op.outputs:
-            first.setdefault(i, position)
-        for i in op.inputs:
-            if i >= 0 and not graph.tensors[i].constant:
-                last[i] = max(last.get(i, position), position)
-    peak, peak_op = 0, graph.operators[0].name if graph.operators else "-"
-    for position, op in enumerate(graph.operators):
-        live = sum(_aligned(graph.tensors[i].nbytes) for i, start in first.items()
-                   if start <= position <= last.get(i, start))
-        if live > peak:
-            peak, peak_op = live, f"{op.name}#{op.index}"
-    # ~100 B of TfLiteTensor/TfLiteEvalTensor and node data per tensor and op, plus 1 KiB of fixed structures.
-    allowance = 1024 + 100 * (len(graph.tensors) + steps)
-    suggested = -(-(peak + allowance) // 1024) * 1024
-    return ArenaEstimate(peak, peak_op, suggested, allowance)

@@ -42,6 +42,7 @@ def _record(context, target: str, files: dict[str, bytes]) -> dict:
                    "tolerance": context.golden_set["tolerance"], "count": len(context.golden_labels)},
         "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
                   for name, data in sorted(files.items())},
+        **context.extra.get("record", {}),  # target-specific facts a build() chose to record (mcu: the arena)
     }
 
 
