@@ -12,8 +12,8 @@ Layout of `golden/` (all recorded with sha256 in the manifest's "golden" key):
   <format>.input.npy                 the quantized input (int8 models only), exactly what goes into the model
   <format>.<kernels>.output.npy      the raw output tensor (int8 for int8 models)
   <format>.<kernels>.probabilities.npy   dequantized float32 probabilities (int8 models only)
-  <format>.<kernels>.h               the same as C arrays (inputs, raw outputs, labels, expected class);
-                                     `.tflite` formats only, rendered by `edgedigits.golden_c`
+Only .npy: export writes no C. The microcontroller bundle renders its golden header from these files
+(`edgedigits.embed.mcu`), as the app bundles render theirs.
 """
 
 from __future__ import annotations
@@ -89,7 +89,6 @@ def write_golden(*, model_dir: Path, manifest: dict, mnist, staged, artifact_pat
     StagedFiles `staged`); `artifact_paths` maps the formats not yet renamed into place to their temp files.
     Returns the manifest's "golden" record."""
     from edgedigits.data import scale
-    from edgedigits.golden_c import golden_header
     from edgedigits.manifest import verify_artifact_file
 
     model_dir = Path(model_dir)
@@ -126,12 +125,6 @@ def write_golden(*, model_dir: Path, manifest: dict, mnist, staged, artifact_pat
                                                         result["probabilities"])
             if others:
                 golden_set["max_abs_diff_vs_other_kernels"] = observed
-            if entry["runtime"] == "tflite":  # C headers serve LiteRT / TFLite Micro apps only
-                header = golden_header(artifact=name, kernels=kernels, fed=result["input"], raw=result["output"],
-                                       labels=labels, quantization=quantization, tolerance=golden_set["tolerance"])
-                tmp = stage(model_dir / GOLDEN_DIR / f"{stem}.h")
-                tmp.write_text(header, encoding="utf-8")
-                golden_set["header"] = {"file": f"{GOLDEN_DIR}/{stem}.h", "sha256": sha256_file(tmp)}
             record["sets"].append(golden_set)
     return record
 
