@@ -39,9 +39,9 @@ def bundles(trained_artifacts, tmp_path_factory):
 @pytest.mark.parametrize("target", ["android", "ios", "mcu"])
 def test_bundle_record_and_numbers_come_from_the_manifest(trained_artifacts, bundles, target):
     manifest = read_manifest(trained_artifacts / "v1")
-    entry = manifest["artifacts"]["tflite_int8"]
     folder = bundles[target]
     record = json.loads((folder / "bundle.json").read_text())
+    entry = manifest["artifacts"][record["format"]]  # each target's default format
     assert record["source"]["sha256"] == entry["sha256"] and record["input"] == entry["inputs"][0]
     on_disk = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     assert on_disk == sorted([*record["files"], "bundle.json"])
@@ -50,27 +50,37 @@ def test_bundle_record_and_numbers_come_from_the_manifest(trained_artifacts, bun
     code = "\n".join(p.read_text() for p in folder.rglob("*") if p.suffix in (".kt", ".swift", ".h"))
     lines = {line.split("//")[0].strip() for line in code.splitlines()}
     for role, spec in (("input", entry["inputs"][0]), ("output", entry["outputs"][0])):
+        if "quantization" not in spec:  # float I/O (the iOS default): no constants to declare
+            continue
         scale, zero_point = f"{spec['quantization']['scale']:.9g}", spec["quantization"]["zero_point"]
         expected = CONSTANT_LINES[target](role, scale, zero_point)
         assert set(expected) <= lines, (expected, sorted(line for line in lines if "ZERO" in line.upper()))
     assert record["golden"]["kernels"] == ("tflm" if target == "mcu" else "default")  # mcu: computed by TFLM itself
 
 
-@pytest.mark.parametrize("target,prefix", [("android", "assets"), ("ios", "Resources")])
-def test_phone_bundles_ship_model_labels_and_default_kernel_goldens(trained_artifacts, bundles, target, prefix):
+@pytest.mark.parametrize("target,resources,test_resources,fmt", [
+    ("android", "app/src/main/assets", "app/src/androidTest/assets", "tflite_int8"),
+    ("ios", "Resources", "Tests/Resources", "tflite_int8_float_io"),
+])
+def test_phone_bundles_ship_model_labels_and_default_kernel_goldens(trained_artifacts, bundles, target, resources,
+                                                                      test_resources, fmt):
     model_dir = trained_artifacts / "v1"
     manifest = read_manifest(model_dir)
-    folder = bundles[target] / prefix
-    assert (folder / "v1_tflite_int8.tflite").read_bytes() == (model_dir / "int8.tflite").read_bytes()
+    folder, tests = bundles[target] / resources, bundles[target] / test_resources
+    model_file = manifest["artifacts"][fmt]["file"]
+    assert (folder / f"v1_{fmt}.tflite").read_bytes() == (model_dir / model_file).read_bytes()
     assert (folder / "labels.txt").read_text().split() == manifest["labels"]
-    golden = find_golden_set(manifest, artifact="tflite_int8", kernels="default", manifest_dir=model_dir)
+    assert not any(path.name.startswith("golden") for path in folder.iterdir())  # test data stays out of the app
+    golden = find_golden_set(manifest, artifact=fmt, kernels="default", manifest_dir=model_dir)
     fed = load_golden_array(model_dir, golden["input"])
     raw = load_golden_array(model_dir, golden["output"])
-    assert np.frombuffer((folder / "golden_inputs.bin").read_bytes(), np.int8).tolist() == fed.reshape(-1).tolist()
-    assert np.frombuffer((folder / "golden_outputs.bin").read_bytes(), np.int8).tolist() == raw.reshape(-1).tolist()
-    assert list((folder / "golden_expected_class.bin").read_bytes()) == raw.argmax(axis=1).tolist()
-    code = next(bundles[target].glob("DigitClassifier.*")).read_text()
-    assert "round" in code.lower() and ("coerceIn(-128, 127)" in code or "Int8(clamping:" in code)
+    assert np.frombuffer((tests / "golden_inputs.bin").read_bytes(), fed.dtype.newbyteorder("<")).tolist() == \
+        fed.reshape(-1).tolist()
+    assert np.frombuffer((tests / "golden_outputs.bin").read_bytes(), raw.dtype.newbyteorder("<")).tolist() == \
+        raw.reshape(-1).tolist()
+    assert list((tests / "golden_expected_class.bin").read_bytes()) == raw.argmax(axis=1).tolist()
+    code = next(bundles[target].rglob("DigitClassifier.*")).read_text()
+    assert "roundHalfAwayFromZero(x / scale)" in code and ("coerceIn(-128, 127)" in code or ", -128), 127)" in code)
 
 
 def test_android_checks_input_quantization_only_when_the_input_is_quantized(trained_artifacts):
@@ -87,7 +97,7 @@ def test_android_checks_input_quantization_only_when_the_input_is_quantized(trai
     assert check in classifier_kotlin(context)
     assert check in classifier_kotlin(replace(context, output=float_output))
     code = classifier_kotlin(replace(context, input=float_input))
-    assert "INPUT_SCALE" not in code and "OUTPUT_SCALE *" in code
+    assert "INPUT_SCALE" not in code and "dequantize(output.get(k).toInt(), OUTPUT_SCALE, OUTPUT_ZERO_POINT)" in code
 
 
 @pytest.mark.parametrize("name", ["float32", "tflite_float32", " float32 "])
@@ -98,9 +108,9 @@ def test_format_takes_the_names_export_takes(trained_artifacts, tmp_path, name):
 
 def test_float_format_bundle_has_no_quantization(trained_artifacts, tmp_path):
     folder = embed_bundle(model_dir=trained_artifacts / "v1", target="android", fmt="float32", out=tmp_path / "a")
-    code = (folder / "DigitClassifier.kt").read_text()
+    code = next(folder.rglob("DigitClassifier.kt")).read_text()
     assert "putFloat" in code and "INPUT_SCALE" not in code
-    outputs = np.frombuffer((folder / "assets" / "golden_outputs.bin").read_bytes(), "<f4").reshape(20, 10)
+    outputs = np.frombuffer((folder / "app/src/androidTest/assets/golden_outputs.bin").read_bytes(), "<f4").reshape(20, 10)
     np.testing.assert_allclose(outputs.sum(axis=1), 1.0, atol=1e-5)
 
 
