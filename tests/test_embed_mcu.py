@@ -355,3 +355,32 @@ def test_c_arrays_compile_and_hold_the_recorded_numbers(trained_artifacts, bundl
     result = subprocess.run([CC, "-std=c99", "-Wall", "-Wextra", "-Werror", "-x", "c", "-fsyntax-only",
                              str(folder / "golden_vectors.h")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr  # the header is C99 too
+
+
+# --- formats TFLite Micro cannot run ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt,op", [("fp16", "DEQUANTIZE"), ("dynamic", None)])
+def test_a_format_tflm_cannot_run_is_refused_in_one_line(trained_artifacts, tmp_path, fmt, op):
+    from typer.testing import CliRunner
+
+    import edgedigits.cli  # noqa: F401 - registers the commands
+    from edgedigits.cli.app import app
+
+    result = CliRunner().invoke(app, ["embed", str(trained_artifacts / "v1"), "--target", "mcu", "--format", fmt,
+                                      "--out", str(tmp_path / "b")])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    assert result.output.startswith(f"error: --format tflite_{fmt}: TensorFlow Lite Micro cannot run")
+    assert op is None or f"op {op}" in result.output
+    assert not (tmp_path / "b").exists()
+
+
+def test_an_op_without_a_known_resolver_method_is_a_usage_error():
+    from types import SimpleNamespace
+
+    from edgedigits.embed.mcu import resolver_ops
+    from edgedigits.errors import UsageError
+
+    graph = SimpleNamespace(operators=[SimpleNamespace(name="CONV_2D"), SimpleNamespace(name="GELU")],
+                            op_counts=lambda: {"CONV_2D": 1, "GELU": 1})
+    with pytest.raises(UsageError, match="op GELU has no MicroMutableOpResolver method"):
+        resolver_ops(graph, path="m.tflite")

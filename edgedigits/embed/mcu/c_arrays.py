@@ -7,17 +7,9 @@ compares against the very numbers Python computed.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 _C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float"}
-
-
-def c_identifier(text: str) -> str:
-    """A valid C identifier from any text ("tflite_int8 reference" -> "tflite_int8_reference")."""
-    name = re.sub(r"[^0-9A-Za-z_]", "_", text)
-    return name if name and not name[0].isdigit() else f"_{name}"
 
 
 def _literal(value, dtype: str) -> str:
@@ -59,7 +51,3 @@ def c_bytes(name: str, data: bytes, *, alignment: int = 16) -> str:
     return (f"alignas({alignment}) const unsigned char {name}[] = {{\n  {body}\n}};\n"
             f"const unsigned int {name}_len = {len(data)};\n")
 
-
-def header_guard(name: str) -> tuple[str, str]:
-    guard = c_identifier(name).upper() + "_H_"
-    return f"#ifndef {guard}\n#define {guard}\n", f"#endif  // {guard}\n"
