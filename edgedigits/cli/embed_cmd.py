@@ -59,8 +59,9 @@ def embed_command(
     # The folder and the manifest's names are user text: escaped so "[…]" in them prints as is.
     done = f"{target.value} bundle for {record['model']} {record['format']} → {folder}"
     console.print("[green]✓[/] " + escape(done))
+    width = max([40, *map(len, record["files"])])
     for name, info in record["files"].items():
-        console.print(escape(f"  {name:<40} {info['bytes']:>9,} B"))
+        console.print(escape(f"  {name:<{width}} {info['bytes']:>9,} B"))
     golden = record["golden"]
     console.print(escape(f"  golden vectors: {golden['count']} inputs, {golden['kernels']} kernels "
                          f"({golden['computed_by']}); see README.md"))

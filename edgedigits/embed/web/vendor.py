@@ -30,8 +30,8 @@ class WebRuntime:
     adapter: str  # template file that becomes the bundle's runtime.js
 
 
-# LiteRT.js picks its .wasm by the browser's features: litert_wasm_internal (relaxed SIMD: Chromium) or
-# litert_wasm_compat_internal (Firefox, Safari). Both ship; the threaded and JSPI builds are never loaded.
+# LiteRT.js picks its .wasm by the browser's features: litert_wasm_internal (relaxed SIMD, e.g. Chromium) or
+# litert_wasm_compat_internal (browsers without it). Both ship; the threaded and JSPI builds are never loaded.
 LITERT = WebRuntime(
     name="litert", title="LiteRT.js", package="@litertjs/core", license="Apache-2.0",
     files=(("@litertjs/core/dist/index.js", "vendor/litertjs/core/index.js"),
