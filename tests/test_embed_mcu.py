@@ -243,7 +243,7 @@ def test_generated_sources_pass_the_compile_check_against_stub_headers(bundles, 
 @pytest.mark.parametrize("file,old,new,warning", [
     ("edgedigits_model.cc", "resolver.AddMaxPool2D()", "resolver.AddMaxPool2d()", "AddMaxPool2d"),
     ("golden_test.h", "int edgedigits_golden_test(void);", "", "missing-declarations"),
-    ("edgedigits_model.h", "(q > 127.0f ? 127.0f : q)", "(q > 127.0 ? 127.0f : q)", "double-promotion"),
+    ("edgedigits_model.h", "if (q > 127.0f)", "if (q > 127.0)", "double-promotion"),
     ("golden_test.cc", "MicroPrintf(\"golden: input %d", "printf(\"golden: input %d", "printf"),
 ])
 def test_a_broken_copy_fails_the_compile_check(bundles, tmp_path, file, old, new, warning):
@@ -315,6 +315,7 @@ def test_quantize_helpers_run_and_equal_the_python_reference(trained_artifacts, 
                        "int main(void) {\n"
                        "  for (int k = -300; k <= 600; ++k) printf(\"%d \", edgedigits_quantize_pixel((float)k / 255.0f));\n"
                        "  for (int q = -128; q <= 127; ++q) printf(\"%.9g \", (double)edgedigits_dequantize_output((int8_t)q));\n"
+                       "  printf(\"%d\", edgedigits_quantize_pixel(NAN));\n"
                        "  return 0;\n}\n")
     subprocess.run([CC, "-std=c11", "-Wall", "-Wextra", "-Werror", "-DTF_LITE_STATIC_MEMORY", "-I", str(folder),
                     "-I", str(STUBS), str(program), "-lm", "-o", str(tmp_path / "quantize")], check=True,
@@ -328,7 +329,8 @@ def test_quantize_helpers_run_and_equal_the_python_reference(trained_artifacts, 
     pixels = np.arange(-300, 601, dtype=np.float32) / np.float32(255)
     assert [int(v) for v in values[:901]] == quantize(pixels, spec_in).tolist()
     levels = np.arange(-128, 128).astype(np.int8)
-    assert np.array_equal(np.array(values[901:], dtype=np.float32), dequantize(levels, spec_out))
+    assert np.array_equal(np.array(values[901:1157], dtype=np.float32), dequantize(levels, spec_out))
+    assert values[1157:] == ["-128"]  # a NaN pixel is clamped, never an undefined float-to-int cast
 
 
 @needs_compiler

@@ -7,7 +7,8 @@ Why a margin: the measurement ran TFLM's reference kernels. Optimized target ker
 CMSIS-NN's CONV_2D requests an im2col scratch buffer (2 columns of align4(kh*kw*c_in) int16 values on the
 portable C and DSP paths; 4 * ceil(kh*kw*c_in / 8) * 8 bytes on Helium/MVE) for the duration of the op, and on
 MVE CONV_2D and FULLY_CONNECTED keep one int32 kernel sum per output channel. `cmsis_nn_scratch` adds the
-largest such scratch buffer to all kernel sums, an upper bound for these kernels. The margin is the largest of
+largest such scratch buffer to all kernel sums, an upper bound for these kernels (computed for float models too,
+where CMSIS-NN falls back to reference kernels: an overestimate there). The margin is the largest of
 that bound, 10 % of the measured figure (TFLM revisions and allocators differ by a few hundred bytes: the
 recording allocator's report is ~1 % above `arena_used_bytes()` in a C++ build) and 1 KiB.
 
