@@ -110,7 +110,8 @@ def test_float_format_bundle_has_no_quantization(trained_artifacts, tmp_path):
     folder = embed_bundle(model_dir=trained_artifacts / "v1", target="android", fmt="float32", out=tmp_path / "a")
     code = next(folder.rglob("DigitClassifier.kt")).read_text()
     assert "putFloat" in code and "INPUT_SCALE" not in code
-    outputs = np.frombuffer((folder / "app/src/androidTest/assets/golden_outputs.bin").read_bytes(), "<f4").reshape(20, 10)
+    golden_outputs = folder / "app/src/androidTest/assets/golden_outputs.bin"
+    outputs = np.frombuffer(golden_outputs.read_bytes(), "<f4").reshape(20, 10)
     np.testing.assert_allclose(outputs.sum(axis=1), 1.0, atol=1e-5)
 
 

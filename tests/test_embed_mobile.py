@@ -77,7 +77,8 @@ def swift_rounding(source: str) -> str:
     if body is None or not re.search(r"Int\(roundHalfAwayFromZero\(x / scale\)\) \+ zeroPoint", source):
         return "none"
     # Swift's rounded() with no argument is .toNearestOrAwayFromZero (schoolbook rounding).
-    return {"": "ties away from zero", ".toNearestOrAwayFromZero": "ties away from zero"}.get(body.group(1), body.group(1))
+    rule = body.group(1)
+    return "ties away from zero" if rule in ("", ".toNearestOrAwayFromZero") else rule
 
 
 def test_rounding_rule_is_ties_away_from_zero_in_python_and_in_the_swift_text(phone):
@@ -118,7 +119,8 @@ def test_swift_preprocessing_mirrors_the_kotlin_one(phone):
     for kotlin_name, swift_name, value in [("FRAME", "frame", recipe.FRAME), ("BOX", "box", recipe.BOX),
                                            ("WORK_SIDE", "workSide", recipe.WORK_SIDE)]:
         assert f"const val {kotlin_name} = {value}" in kotlin and f"static let {swift_name} = {value}" in swift
-    assert f"INK_THRESHOLD = {recipe.INK_THRESHOLD}f" in kotlin and f"inkThreshold: Float = {recipe.INK_THRESHOLD}" in swift
+    assert f"INK_THRESHOLD = {recipe.INK_THRESHOLD}f" in kotlin
+    assert f"inkThreshold: Float = {recipe.INK_THRESHOLD}" in swift
     broken = swift.replace("// Step 5", "// Step five")
     assert [n for n in _outline(broken) if n != "toModelInput"] != kotlin_outline
 
@@ -131,7 +133,8 @@ def test_android_files_land_in_gradle_source_sets(phone):
             f"app/src/androidTest/java/{package}/GoldenVectorTest.kt",
             f"app/src/test/java/{package}/MnistPreprocessTest.kt"} <= files
     assert not [name for name in files if name.startswith("app/src/main/assets/golden")]
-    assert {f"app/src/androidTest/assets/golden_{n}.bin" for n in ("inputs", "outputs", "expected_class", "pixels")} <= files
+    golden = ("inputs", "outputs", "expected_class", "pixels")
+    assert {f"app/src/androidTest/assets/golden_{name}.bin" for name in golden} <= files
     readme = (folder / "README.md").read_text()
     assert 'testInstrumentationRunner = "androidx.test.runner.AndroidJUnitRunner"' in readme
     kotlin = (folder / f"app/src/main/java/{package}/DigitClassifier.kt").read_text()

@@ -65,8 +65,8 @@ def _replay_folder(folder: Path, context, extra_inputs=None, extra_outputs=None)
     if extra_inputs is not None:
         inputs.append(extra_inputs.reshape(len(extra_inputs), -1))
         outputs.append(extra_outputs.reshape(len(extra_outputs), -1))
-    (folder / "replay_inputs.bin").write_bytes(np.concatenate(inputs).astype(inputs[0].dtype.newbyteorder("<")).tobytes())
-    (folder / "replay_outputs.bin").write_bytes(np.concatenate(outputs).astype(outputs[0].dtype.newbyteorder("<")).tobytes())
+    for name, arrays in (("replay_inputs.bin", inputs), ("replay_outputs.bin", outputs)):
+        (folder / name).write_bytes(np.concatenate(arrays).astype(arrays[0].dtype.newbyteorder("<")).tobytes())
     return folder
 
 
@@ -143,7 +143,8 @@ def _results(lines: list[str], tag: str) -> dict[str, str]:
 
 
 def test_generated_unit_tests_pass_on_the_jvm(jvm):
-    lines = jvm.run("test", "com.example.edgedigits.MnistPreprocessTest", "test", "com.example.edgedigits.GoldenVectorTest")
+    lines = jvm.run("test", "com.example.edgedigits.MnistPreprocessTest",
+                    "test", "com.example.edgedigits.GoldenVectorTest")
     lines += jvm.run("test", f"{FLOAT_PACKAGE}.GoldenVectorTest", replay=jvm.float_replay,
                      main_assets=jvm.float_assets / "main" / "assets",
                      test_assets=jvm.float_assets / "androidTest" / "assets")
@@ -236,8 +237,8 @@ def test_interpreter_options_and_close_on_failed_start_up_check(jvm):
 
 def test_a_type_error_in_a_generated_file_fails_compilation(jvm, tmp_path):
     source = next((jvm.bundle / "app").rglob("DigitClassifier.kt")).read_text()
-    broken = source.replace("fun classify(pixels: FloatArray): FloatArray = probabilities(runRaw(prepareInput(pixels)))",
-                            "fun classify(pixels: FloatArray): FloatArray = runRaw(prepareInput(pixels))")
+    correct = "fun classify(pixels: FloatArray): FloatArray = probabilities(runRaw(prepareInput(pixels)))"
+    broken = source.replace(correct, "fun classify(pixels: FloatArray): FloatArray = runRaw(prepareInput(pixels))")
     assert broken != source
     (tmp_path / "DigitClassifier.kt").write_text(broken)
     started = time.perf_counter()
@@ -250,3 +251,14 @@ def test_a_type_error_in_a_generated_file_fails_compilation(jvm, tmp_path):
 def test_report_kotlin_step_time(jvm):
     print("\n" + "; ".join(f"{step}: {seconds:.1f} s" for step, seconds in KOTLIN_SECONDS.items()))
     assert KOTLIN_SECONDS
+
+
+def test_a_missing_compiler_fails_in_one_line_never_skips(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setattr(sys.modules[__name__], "KOTLINC", tmp_path / "kotlinc")
+    with pytest.raises(pytest.fail.Exception) as failure:
+        _require_toolchain()
+    message = str(failure.value)
+    assert message.startswith(f"Kotlin compiler not found at {tmp_path / 'kotlinc'}: run `make node`")
+    assert "\n" not in message
