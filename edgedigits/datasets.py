@@ -1,13 +1,17 @@
-"""The images bench evaluates on: the MNIST test set by default, or the user's own labelled data (`--data`).
+"""Labelled images from the user: what bench evaluates on (`--data`), and what export calibrates and verifies
+with (`--calibration-data`, `--test-data`). The MNIST test set is the default for digit-shaped models.
 
-`--data PATH` accepts
-  * an `.npz` with `x` (uint8 0-255 or float 0-1, shape [N,28,28] or [N,28,28,1]) and `y` (integer labels 0-9);
+A data PATH is
+  * an `.npz` with `x` (uint8 pixels 0-255, or float pixels/255 in [0,1]; shape [N,H,W] or [N,H,W,C]) and `y`
+    (integer class indices 0..K-1);
   * an IDX pair: a folder holding one `*idx3-ubyte[.gz]` images file and one `*idx1-ubyte[.gz]` labels file,
-    or the two paths joined by a comma (`images,labels`);
-  * a folder of per-label sub-folders `0/ … 9/` of image files, each run through the same MNIST recipe that
-    `edgedigits predict` uses (`edgedigits.preprocess`).
-Whatever the source, the result is float32 [N,28,28,1] in [0,1] plus int labels, and a description the report
-records so a reader knows which data the numbers are about.
+    or the two paths joined by a comma (`images,labels`) (gray images only);
+  * a folder of per-class sub-folders named by the labels (`0/ … 9/` for digits) of image files. Digit-shaped
+    models run each through the MNIST recipe `edgedigits predict` uses (`edgedigits.preprocess`); other models
+    resize the whole image (`edgedigits.pixels`).
+Whatever the source, pixels become the model's input through the manifest's preprocessing (`Preprocessing`),
+and the result is float32 [N,H,W,C] plus int labels, with a description the report and the manifest record so a
+reader knows which data the numbers are about.
 """
 
 from __future__ import annotations
@@ -20,40 +24,55 @@ from pathlib import Path
 
 import numpy as np
 
-from edgedigits.data import IMAGE_SIZE, LABELS, N_CLASSES, load_mnist, parse_idx, scale
+from edgedigits.data import LABELS, load_mnist, parse_idx
 from edgedigits.errors import DataError, UsageError
 from edgedigits.fileio import sha256_file
+from edgedigits.pixels import Preprocessing, default_preprocessing
+
+DIGITS = default_preprocessing((28, 28, 1))
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm")
 
 
 @dataclass(frozen=True)
 class EvalData:
-    images: np.ndarray  # float32 [N,28,28,1] in [0,1]
+    images: np.ndarray  # float32 [N,H,W,C]: the model's input (pixels through the preprocessing)
     labels: np.ndarray  # int64 [N]
-    description: dict  # {"kind", "source", "images", "sha256"?}: saved in the report
+    description: dict  # {"kind", "source", "images", "sha256"?}: saved in the report and the manifest
 
 
-def _checked(images: np.ndarray, labels: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
-    if images.ndim == 3:
+@dataclass(frozen=True)
+class DataSpec:
+    """What the data must fit: the model's input (shape and pixel mapping) and its K classes."""
+
+    preprocessing: Preprocessing = DIGITS
+    labels: tuple[str, ...] = LABELS
+
+    @property
+    def classes(self) -> int:
+        return len(self.labels)
+
+
+def _checked(images: np.ndarray, labels: np.ndarray, source: str, spec: DataSpec) -> tuple[np.ndarray, np.ndarray]:
+    shape = spec.preprocessing.shape
+    if images.ndim == 3 and shape[2] == 1:
         images = images[..., None]
-    if images.ndim != 4 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 1):
-        raise DataError(f"{source}: images must be [N,28,28] or [N,28,28,1], got {list(images.shape)}")
+    if images.ndim != 4 or images.shape[1:] != shape:
+        raise DataError(f"{source}: images must be [N,{shape[0]},{shape[1]},{shape[2]}]"
+                        + (f" or [N,{shape[0]},{shape[1]}]" if shape[2] == 1 else "") + f", got {list(images.shape)}")
     if labels.ndim != 1 or len(labels) != len(images):
         raise DataError(f"{source}: {len(images)} images but labels of shape {list(labels.shape)}")
     if len(images) == 0:
         raise DataError(f"{source}: no images")
-    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= N_CLASSES:
-        raise DataError(f"{source}: labels must be integers 0-{N_CLASSES - 1}")
+    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= spec.classes:
+        raise DataError(f"{source}: labels must be integers 0-{spec.classes - 1}")
     if images.dtype == np.uint8:
-        images = images.astype(np.float32) / 255
-    elif np.issubdtype(images.dtype, np.floating):
+        return spec.preprocessing.apply(images), labels.astype(np.int64)
+    if np.issubdtype(images.dtype, np.floating):
         if not np.all(np.isfinite(images)) or images.min() < 0 or images.max() > 1:
             raise DataError(f"{source}: float images must lie in [0, 1] (store uint8 for 0-255 pixels)")
-        images = images.astype(np.float32)
-    else:
-        raise DataError(f"{source}: images must be uint8 or float, got {images.dtype}")
-    return images, labels.astype(np.int64)
+        return spec.preprocessing.apply_unit(images), labels.astype(np.int64)
+    raise DataError(f"{source}: images must be uint8 or float, got {images.dtype}")
 
 
 def _first_line(err: BaseException) -> str:
@@ -61,7 +80,7 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0][:120] if text else type(err).__name__
 
 
-def load_npz(path: Path) -> EvalData:
+def load_npz(path: Path, spec: DataSpec = DataSpec()) -> EvalData:
     try:
         with np.load(path, allow_pickle=False) as archive:
             if "x" not in archive or "y" not in archive:
@@ -73,7 +92,7 @@ def load_npz(path: Path) -> EvalData:
     # (ValueError) …: all the user's file, none a bug.
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
         raise DataError(f"{path}: not a readable .npz ({_first_line(err)})") from None
-    images, labels = _checked(images, labels, str(path))
+    images, labels = _checked(images, labels, str(path), spec)
     return EvalData(images, labels, {"kind": "npz", "source": str(path), "images": len(labels),
                                      "sha256": sha256_file(path)})
 
@@ -100,57 +119,63 @@ def _idx_pair(path: Path, spec: str) -> tuple[Path, Path]:
     return images[0], labels[0]
 
 
-def load_idx(path: Path, spec: str) -> EvalData:
-    images_path, labels_path = _idx_pair(path, spec)
+def load_idx(path: Path, pair: str, spec: DataSpec = DataSpec()) -> EvalData:
+    images_path, labels_path = _idx_pair(path, pair)
     for part in (images_path, labels_path):
         if not part.is_file():
             raise DataError(f"{part}: IDX file not found")
     images, labels = _read_idx(images_path, 3), _read_idx(labels_path, 1)
-    images, labels = _checked(images, labels, str(images_path))
+    images, labels = _checked(images, labels, str(images_path), spec)
     return EvalData(images, labels, {"kind": "idx", "source": f"{images_path},{labels_path}", "images": len(labels),
                                      "sha256": f"{sha256_file(images_path)},{sha256_file(labels_path)}"})
 
 
-def load_image_folder(path: Path) -> EvalData:
+def load_image_folder(path: Path, spec: DataSpec = DataSpec()) -> EvalData:
     try:
-        from edgedigits.preprocess import preprocess_image
+        from edgedigits.preprocess import image_unit_pixels
     except ImportError:
         raise UsageError(f"{path}: image folders need edgedigits.preprocess, which this install lacks") from None
-    files = [(int(label), file) for label in LABELS if (path / label).is_dir()
+    files = [(index, file) for index, label in enumerate(spec.labels) if (path / label).is_dir()
              for file in sorted((path / label).iterdir())
              if file.is_file() and not file.name.startswith(".")]
     if not files:
-        raise DataError(f"{path}: no image files under {path}/0 … {path}/9")
+        raise DataError(f"{path}: no image files under {path}/{spec.labels[0]} … {path}/{spec.labels[-1]}")
     for _, file in files:
         if file.suffix.lower() not in IMAGE_SUFFIXES:
             raise DataError(f"{file}: not an image file (expected {', '.join(IMAGE_SUFFIXES)})")
-    images = np.stack([np.asarray(preprocess_image(file), dtype=np.float32).reshape(IMAGE_SIZE, IMAGE_SIZE, 1)
-                       for _, file in files])
+    # Pixels as the app would compute them (MNIST framing or whole-image resize), then the manifest's mapping.
+    pixels = np.stack([image_unit_pixels(file, spec.preprocessing) for _, file in files])
     labels = np.asarray([label for label, _ in files], dtype=np.int64)
-    counts = {str(k): int(v) for k, v in zip(*np.unique(labels, return_counts=True))}
-    images, labels = _checked(images, labels, str(path))
+    counts = {spec.labels[k]: int(v) for k, v in zip(*np.unique(labels, return_counts=True))}
+    images, labels = _checked(pixels, labels, str(path), spec)
     return EvalData(images, labels, {"kind": "image folder", "source": str(path), "images": len(labels),
                                      "per_label": counts})
 
 
-def load_eval_data(*, data: Path | str | None = None, data_dir: Path | None = None) -> EvalData:
+def load_labelled(data: Path | str, spec: DataSpec = DataSpec(), *, option: str = "--data") -> EvalData:
+    """The user's labelled images at `data` (see module docstring), as the model's input."""
+    text = str(data)
+    path = Path(text.split(",", 1)[0]) if "," in text else Path(text)
+    if "," in text:
+        return load_idx(path, text, spec)
+    if not path.exists():
+        raise DataError(f"{path}: {option} path not found")
+    if path.is_file():
+        if path.suffix == ".npz":
+            return load_npz(path, spec)
+        raise DataError(f"{path}: {option} file must be an .npz (for an IDX pair give 'images,labels' or their folder)")
+    if any((path / label).is_dir() for label in spec.labels):
+        return load_image_folder(path, spec)
+    return load_idx(path, text, spec)
+
+
+def load_eval_data(*, data: Path | str | None = None, data_dir: Path | None = None,
+                   spec: DataSpec = DataSpec()) -> EvalData:
     """The evaluation set: `data` when given (see module docstring), else the 10,000 MNIST test images."""
     if data is None:
         mnist = load_mnist(data_dir)
-        return EvalData(scale(mnist.x_test), mnist.y_test.astype(np.int64),
+        return EvalData(DIGITS.apply(mnist.x_test[..., None]), mnist.y_test.astype(np.int64),
                         {"kind": "mnist test", "source": mnist.source, "images": int(len(mnist.y_test))})
     if data_dir is not None:
         raise UsageError("--data and --data-dir are alternatives: give one")
-    spec = str(data)
-    path = Path(spec.split(",", 1)[0]) if "," in spec else Path(spec)
-    if "," in spec:
-        return load_idx(path, spec)
-    if not path.exists():
-        raise DataError(f"{path}: --data path not found")
-    if path.is_file():
-        if path.suffix == ".npz":
-            return load_npz(path)
-        raise DataError(f"{path}: --data file must be an .npz (for an IDX pair give 'images,labels' or their folder)")
-    if any((path / label).is_dir() for label in LABELS):
-        return load_image_folder(path)
-    return load_idx(path, spec)
+    return load_labelled(data, spec)

@@ -230,13 +230,33 @@ def preprocess_image(path: Path) -> np.ndarray:
     return preprocess_pil(load_image(path), name=str(path))
 
 
+def resized_unit_pixels(image: "Image.Image", shape: tuple[int, int, int]) -> np.ndarray:
+    """Any other model's recipe: the whole image as RGB (or gray luma), resized to W x H with Pillow's bilinear
+    filter, as float32 [H,W,C] pixels / 255."""
+    from PIL import Image
+
+    height, width, channels = shape
+    mode = "RGB" if channels == 3 else "L"
+    resized = image.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
+    return (np.asarray(resized, dtype=np.float32) / 255).reshape(height, width, channels)
+
+
+def image_unit_pixels(path: Path, preprocessing) -> np.ndarray:
+    """An image file -> float32 [H,W,C] pixels / 255 through the model's recipe (`preprocessing.mnist_recipe`:
+    the MNIST framing above, else `resized_unit_pixels`); `Preprocessing.apply_unit` maps them to the input."""
+    if preprocessing.mnist_recipe:
+        return preprocess_image(path)
+    return resized_unit_pixels(load_image(path), preprocessing.shape)
+
+
 def save_frame_png(frame: np.ndarray, destination: Path) -> None:
     """Write a [28,28,1] frame as an 8-bit PNG (what the model saw), atomically."""
     from PIL import Image
 
     from edgedigits.fileio import atomic_path
 
-    pixels = np.round(np.clip(frame[:, :, 0], 0, 1) * 255).astype(np.uint8)
+    pixels = np.round(np.clip(frame, 0, 1) * 255).astype(np.uint8)
+    pixels = pixels[:, :, 0] if pixels.shape[2] == 1 else pixels
     with atomic_path(Path(destination)) as tmp:
         Image.fromarray(pixels).save(tmp, format="PNG")
 

@@ -10,7 +10,7 @@ import pytest
 
 from edgedigits.artifacts import Tolerance
 from edgedigits.bench import latency, metrics
-from edgedigits.bench.datasets import load_eval_data
+from edgedigits.datasets import load_eval_data
 from edgedigits.bench.evaluate import FLOAT_DEFAULT, QUANTIZED_DEFAULT, tolerance_for
 from edgedigits.bench.shift import shifted
 from edgedigits.config import BenchConfig

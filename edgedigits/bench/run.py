@@ -21,7 +21,7 @@ import numpy as np
 
 from edgedigits import __version__
 from edgedigits.bench import metrics
-from edgedigits.bench.datasets import EvalData, load_eval_data
+from edgedigits.datasets import EvalData, load_eval_data
 from edgedigits.bench.evaluate import (LOAD_FAILED, OK, PARITY_FAILED, TAMPERED, UNSUPPORTED, Measured, Target,
                                        measure_target)
 from edgedigits.bench.rows import build_row, targets

@@ -46,7 +46,7 @@ def bench_command(
     """Bench every artifact against its Keras original; exit 1 if any FAILs, 2 if any file is bad."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from edgedigits.bench.datasets import load_eval_data
+    from edgedigits.datasets import load_eval_data
     from edgedigits.bench.run import bench_artifacts
     from edgedigits.bench.validate import validate_config
     from edgedigits.report import write_report
