@@ -174,8 +174,10 @@ def test_serve_answers_on_loopback_with_wasm_and_module_mime_types_and_stops_on_
 
 
 def test_serve_binds_127_0_0_1_unless_told_otherwise(web_bundles):
-    from edgedigits.embed.web.serve import make_server
+    from edgedigits.cli import serve_cmd
+    from edgedigits.embed.web.serve import DEFAULT_PORT, LOOPBACK, make_server
 
+    assert (serve_cmd.LOOPBACK, serve_cmd.DEFAULT_PORT) == (LOOPBACK, DEFAULT_PORT) == ("127.0.0.1", 8000)
     server = make_server(folder=web_bundles["litert"], port=0)
     try:
         assert server.server_address[0] == "127.0.0.1"

@@ -8,7 +8,10 @@ from typing import Annotated
 import typer
 
 from edgedigits.cli.app import app, console, guarded
-from edgedigits.embed.web.serve import DEFAULT_PORT, LOOPBACK
+
+# edgedigits.embed.web.serve's defaults, repeated here so `edgedigits --help` does not import http.server.
+DEFAULT_PORT = 8000
+LOOPBACK = "127.0.0.1"
 
 
 @app.command("serve")

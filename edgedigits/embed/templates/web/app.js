@@ -15,6 +15,14 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 let classifier = null;  // set once the model is loaded
 let config = null;
+let lane = Promise.resolve();  // one model call at a time: a drawing made during the latency runs waits its turn
+
+/** Run `task` after every task queued before it; its result (or error) is the caller's. */
+function exclusive(task) {
+  const result = lane.then(task);
+  lane = result.catch(() => {});
+  return result;
+}
 
 function report(id, state, text) {
   const element = $(id);
@@ -112,7 +120,7 @@ async function selfTest() {
   } catch (err) {
     return { ok: false, reason: `model failed to load: ${err && err.message ? err.message : err}` };
   }
-  const results = [await goldenSelfTest()];
+  const results = [await exclusive(goldenSelfTest)];
   body.dataset.selftestMaxAbs = String(results[0].worst ?? '');
   if (results[0].ok && config.preprocess_golden) results.push(await preprocessSelfTest());
   const failed = results.find((result) => !result.ok);
@@ -124,7 +132,7 @@ async function classify(pixels, name) {
   if (!classifier) throw new Error('the model is not loaded (see the self-test result)');
   const input = toModelInput(pixels.rgba, pixels.width, pixels.height, name);
   showSeen(input);
-  const probabilities = await classifier.run(input);
+  const probabilities = await exclusive(() => classifier.run(input));
   const best = argmax(probabilities);
   body.dataset.prediction = config.labels[best];
   body.dataset.probabilities = JSON.stringify(Array.from(probabilities));
@@ -252,7 +260,7 @@ async function main() {
       await classifySafely(async () => pixelsFromBlob(await (await fetchOk(url)).blob(), image), image);
     }
   }
-  await measureLatency();
+  await exclusive(measureLatency);
 }
 
 // Nothing may end uncaught: anything unexpected is shown on the page.
