@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -195,3 +196,20 @@ def test_serve_refuses_what_is_not_a_bundle(tmp_path, make_folder, message):
     result = runner.invoke(app, ["serve", str(make_folder(tmp_path)), "--port", "0"])
     assert result.exit_code == 2 and message in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("ci", [False, True])
+def test_without_a_browser_the_browser_tests_skip_in_one_line_or_fail_in_ci(tmp_path, ci):
+    env = {**os.environ, "EDGEDIGITS_CHROMIUM": str(tmp_path / "no-chromium"), "COLUMNS": "200"}
+    env.pop("CI", None)
+    if ci:
+        env["CI"] = "true"
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider",
+                             "tests/test_web_browser.py"], capture_output=True, text=True, env=env, timeout=300,
+                            cwd=Path(__file__).resolve().parents[1])
+    if ci:
+        assert result.returncode == 1 and "browser tests cannot run in CI: no Chromium found" in result.stdout
+    else:
+        assert result.returncode == 5, result.stdout  # "no tests collected": the module skipped itself
+        lines = [line for line in result.stdout.splitlines() if "SKIPPED" in line]
+        assert len(lines) == 1 and "browser tests skipped: no Chromium found" in lines[0], result.stdout

@@ -103,10 +103,15 @@ def site(trained_artifacts, mnist, tmp_path_factory):
     server.server_close()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def browser_available():
+    """First of all: in CI (the only way here with a PROBLEM) a missing browser fails before anything is built."""
+    if PROBLEM:
+        pytest.fail(f"browser tests cannot run in CI: {PROBLEM}", pytrace=False)
+
+
 @pytest.fixture(scope="module")
 def browser():
-    if PROBLEM:  # only reached in CI: a missing browser fails the run instead of skipping
-        pytest.fail(f"browser tests cannot run in CI: {PROBLEM}", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
