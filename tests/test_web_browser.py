@@ -103,7 +103,7 @@ def site(trained_artifacts, mnist, tmp_path_factory):
     server.server_close()
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="session", autouse=True)  # session: runs before the session fixture that trains a model
 def browser_available():
     """First of all: in CI (the only way here with a PROBLEM) a missing browser fails before anything is built."""
     if PROBLEM:
