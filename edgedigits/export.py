@@ -8,6 +8,7 @@ files from two different runs, and never touches the previous artifacts before t
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -19,11 +20,14 @@ import numpy as np
 from edgedigits import interrupts
 from edgedigits.artifacts import ARTIFACTS, Artifact, ExportContext
 from edgedigits.config import ExportConfig
-from edgedigits.data import LABELS, PREPROCESSING, Mnist, calibration_sample, scale
+from edgedigits.classifier import LOGITS, describe_classifier, softmax
+from edgedigits.data import Mnist
+from edgedigits.export_data import DataOptions, export_data
 from edgedigits.environment import library_versions
 from edgedigits.errors import ArtifactError, CheckFailed
 from edgedigits.fileio import StagedFiles, ensure_writable_dir, folder_lock, remove_stale_temp_files, sha256_file
-from edgedigits.golden import write_golden
+from edgedigits.golden import prune_golden, write_golden
+from edgedigits.models import MODELS
 from edgedigits.manifest import SCHEMA_VERSION, manifest_bytes, manifest_path, read_manifest, verify_artifact_file
 from edgedigits.quiet import native_output_silenced
 from edgedigits.parity import compare, structure_problems, violations
@@ -40,9 +44,10 @@ class ExportResult:
     exported: tuple[str, ...]
 
 
-def _verify(artifact: Artifact, path: Path, reference: np.ndarray, images: np.ndarray, labels: np.ndarray) -> dict:
+def _verify(artifact: Artifact, path: Path, reference: np.ndarray, images: np.ndarray, labels: np.ndarray,
+            output: str) -> dict:
     """Load the freshly written file in its runtime and hold it to the format's export tolerance."""
-    runtime = open_runtime(artifact.runtime, path)
+    runtime = open_runtime(artifact.runtime, path, output=output)
     candidate = runtime.predict(images)
     problems = structure_problems(reference, candidate)
     parity = compare(reference, candidate, labels) if not problems else None
@@ -76,28 +81,34 @@ def _in_registry_order(entries: dict) -> dict:
     return {name: entries[name] for name in ARTIFACTS if name in entries}
 
 
-def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportConfig, mnist: Mnist,
+def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportConfig, mnist: Mnist | None = None,
+                 options: DataOptions = DataOptions(), keras_file: Path | None = None,
                  on_artifact: ArtifactCallback | None = None) -> ExportResult:
-    """Export `model_dir/model.keras` to `formats`; raises CheckFailed if an artifact disagrees with Keras."""
+    """Export `model_dir/model.keras` (a built-in model or the user's own image classifier) to `formats`; raises
+    CheckFailed if an artifact disagrees with Keras. `keras_file` exports the user's own `.keras` instead: it is
+    copied to `model_dir/model.keras` together with the artifacts, only when all of them passed. MNIST (`mnist`,
+    loaded when needed) is the default data of digit-shaped models; `options` names the user's data and
+    preprocessing (edgedigits.export_data)."""
     from edgedigits.runtimes.keras_rt import load_keras_model
 
     model_dir = ensure_writable_dir(model_dir)
-    source = model_dir / MODEL_FILE
+    source = Path(keras_file) if keras_file is not None else model_dir / MODEL_FILE
     if not source.is_file():
-        raise ArtifactError(f"{source}: no trained model (run `edgedigits train` first)")
+        raise ArtifactError(f"{source}: no trained model (run `edgedigits train` first)" if keras_file is None
+                            else f"{source}: file not found")
     model = load_keras_model(source)
     source_sha256 = sha256_file(source)
+    adopting = keras_file is not None and not (
+        (model_dir / MODEL_FILE).is_file() and sha256_file(model_dir / MODEL_FILE) == source_sha256)
+    classifier = describe_classifier(model, source=str(source))
+    data = export_data(classifier=classifier, options=options, config=config, mnist=mnist, source=str(source),
+                       needs_calibration=any(ARTIFACTS[name].calibrated for name in formats))
 
-    images, labels = scale(mnist.x_test[:config.verify_samples]), mnist.y_test[:config.verify_samples]
+    images, labels = data.test.images[:config.verify_samples], data.test.labels[:config.verify_samples]
     reference = np.asarray(model(images, training=False), dtype=np.float32)
-    calibration = {"samples": config.calibration_samples, "seed": config.calibration_seed,
-                   "source": "MNIST training set, seeded random sample without replacement"}
-    sample: list[np.ndarray] = []
-
-    def calibration_images() -> np.ndarray:
-        if not sample:
-            sample.append(calibration_sample(mnist, samples=config.calibration_samples, seed=config.calibration_seed))
-        return sample[0]
+    if classifier.output == LOGITS:
+        reference = softmax(reference)
+    calibration, calibration_images = data.calibration, data.calibration_images
 
     entries: dict[str, dict] = {}
     staged_paths: dict[str, Path] = {}  # format -> its temp file until commit (golden vectors read it)
@@ -113,7 +124,7 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
             staged_paths[name] = tmp
             with native_output_silenced():
                 extra = artifact.export(context, tmp)
-                checked = _verify(artifact, tmp, reference, images, labels)
+                checked = _verify(artifact, tmp, reference, images, labels, classifier.output)
             entry = {"format": name, "runtime": artifact.runtime, "precision": artifact.precision,
                      "description": artifact.description, "file": artifact.file, "bytes": tmp.stat().st_size,
                      "sha256": sha256_file(tmp), **checked["io"], **extra, "verification": checked["verification"],
@@ -128,26 +139,33 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
 
         # tf2onnx's lesson: re-run the source model to make sure conversion did not trash it.
         again = np.asarray(model(images, training=False), dtype=np.float32)
-        if not np.array_equal(again, reference):
+        if not np.array_equal(softmax(again) if classifier.output == LOGITS else again, reference):
             raise CheckFailed(f"{source}: Keras model changed during export")
 
+        if adopting:  # the user's model joins the folder in the same commit as its artifacts
+            shutil.copyfile(source, staged.path_for(model_dir / MODEL_FILE))
         try:
             previous = read_manifest(model_dir)
         except ArtifactError:
             previous = {}
         manifest = {
             "schema_version": SCHEMA_VERSION,
-            "model": model.name,
+            # The registry name for the built-ins; the folder's name for the user's own models.
+            "model": model.name if model.name in MODELS else model_dir.name,
             "source": {"file": MODEL_FILE, "sha256": source_sha256},
-            "preprocessing": PREPROCESSING,
-            "labels": list(LABELS),
+            "classifier": classifier.to_json(),
+            "preprocessing": data.spec.preprocessing.to_manifest(),
+            "labels": list(data.spec.labels),
+            "data": data.record | {"calibration": calibration if any(
+                ARTIFACTS[name].calibrated for name in formats) else None},
             "libraries": library_versions(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "artifacts": _in_registry_order(_surviving_entries(model_dir, previous, source_sha256) | entries),
         }
         # Golden vectors for every listed artifact (edgedigits.golden), staged to be committed with them.
-        manifest["golden"] = write_golden(model_dir=model_dir, manifest=manifest, mnist=mnist, staged=staged,
+        manifest["golden"] = write_golden(model_dir=model_dir, manifest=manifest, test=data.test, staged=staged,
                                           artifact_paths=staged_paths)
         # Phase 2: all verified; rename them into place together, manifest last.
         staged.commit(last=(manifest_path(model_dir), manifest_bytes(manifest)))
+        prune_golden(model_dir, manifest["golden"])
     return ExportResult(model_dir, manifest, tuple(entries))

@@ -39,8 +39,8 @@ Stage = Callable[[Path], Path]  # final destination -> temp path to write now (r
 SOURCE = f"MNIST test set: the first {PER_CLASS} images of each class, in class order"
 
 
-def golden_indices(labels: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.flatnonzero(labels == digit)[:PER_CLASS] for digit in range(10)])
+def golden_indices(labels: np.ndarray, classes: int = 10) -> np.ndarray:
+    return np.concatenate([np.flatnonzero(labels == label)[:PER_CLASS] for label in range(classes)])
 
 
 def _kernels_for(entry: dict) -> tuple[str, ...]:
@@ -84,20 +84,21 @@ def _save_npy(stage: Stage, model_dir: Path, name: str, array: np.ndarray) -> di
     return {"file": relative, "sha256": sha256_file(tmp), "dtype": array.dtype.name, "shape": list(array.shape)}
 
 
-def write_golden(*, model_dir: Path, manifest: dict, mnist, staged, artifact_paths: dict[str, Path]) -> dict[str, Any]:
+def write_golden(*, model_dir: Path, manifest: dict, test, staged, artifact_paths: dict[str, Path]) -> dict[str, Any]:
     """Stage `golden/` files for every artifact in `manifest` (committed with the artifacts by export's
-    StagedFiles `staged`); `artifact_paths` maps the formats not yet renamed into place to their temp files.
-    Returns the manifest's "golden" record."""
-    from edgedigits.data import scale
+    StagedFiles `staged`), drawn from `test` (EvalData: model inputs and labels); `artifact_paths` maps the
+    formats not yet renamed into place to their temp files. Returns the manifest's "golden" record."""
     from edgedigits.manifest import verify_artifact_file
 
     model_dir = Path(model_dir)
     (model_dir / GOLDEN_DIR).mkdir(exist_ok=True)
     stage: Stage = staged.path_for
-    indices = golden_indices(mnist.y_test)
-    images, labels = scale(mnist.x_test[indices]), mnist.y_test[indices].astype(np.uint8)
+    indices = golden_indices(test.labels, len(manifest["labels"]))
+    images, labels = test.images[indices], test.labels[indices].astype(np.uint8)
+    source = SOURCE if test.description.get("kind") == "mnist test" else \
+        f"{test.description.get('source')}: the first {PER_CLASS} images of each class, in class order"
     record: dict[str, Any] = {
-        "folder": GOLDEN_DIR, "source": SOURCE, "indices": [int(i) for i in indices], "labels": [int(v) for v in labels],
+        "folder": GOLDEN_DIR, "source": source, "indices": [int(i) for i in indices], "labels": [int(v) for v in labels],
         "inputs": _save_npy(stage, model_dir, "inputs.npy", images),
         "labels_file": _save_npy(stage, model_dir, "labels.npy", labels), "sets": []}
     for name, entry in manifest["artifacts"].items():
@@ -127,6 +128,24 @@ def write_golden(*, model_dir: Path, manifest: dict, mnist, staged, artifact_pat
                 golden_set["max_abs_diff_vs_other_kernels"] = observed
             record["sets"].append(golden_set)
     return record
+
+
+def recorded_files(record: dict) -> set[str]:
+    """Every `golden/` file a manifest's golden record names (relative paths)."""
+    named = {record["inputs"]["file"], record["labels_file"]["file"]}
+    for golden_set in record["sets"]:
+        named |= {golden_set[key]["file"] for key in ("input", "output", "probabilities") if key in golden_set}
+    return named
+
+
+def prune_golden(model_dir: Path, record: dict) -> None:
+    """After a committed export: delete `golden/` files the new manifest no longer names (older exports'
+    vectors, or headers an earlier version wrote), so the folder holds exactly what the manifest vouches for."""
+    folder = Path(model_dir) / GOLDEN_DIR
+    keep = recorded_files(record)
+    for path in folder.iterdir():
+        if path.is_file() and f"{GOLDEN_DIR}/{path.name}" not in keep:
+            path.unlink(missing_ok=True)
 
 
 def find_golden_set(manifest: dict, *, artifact: str, kernels: str, manifest_dir: Path) -> dict:

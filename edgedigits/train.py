@@ -1,4 +1,8 @@
-"""Train one registry model on MNIST: fit -> `model.keras` + `train.json` in the model's artifact folder."""
+"""Train one model on MNIST with the blog's recipe: fit -> `model.keras` + `train.json` in its artifact folder.
+
+The model comes from a builder: the registry's v1/v2/v3 (`registry_builder`) or the user's own function
+(`edgedigits.sources.load_builder`, `train --model-file FILE.py:FUNCTION`); both take the same path below.
+"""
 
 from __future__ import annotations
 
@@ -58,13 +62,54 @@ def validate(config: TrainConfig) -> None:
                          f"got {config.train_samples}")
 
 
-def train_model(*, spec: ModelSpec, mnist: Mnist, out_dir: Path, config: TrainConfig,
-                on_epoch: EpochCallback | None = None) -> TrainResult:
-    """Train `spec` with `config`, save the float32 model and a record of how it was made."""
+# A builder makes a fresh, uncompiled Keras model; its argument is the Keras dtype policy to build it under
+# (None: float32; "mixed_bfloat16" for bf16 training).
+ModelBuilder = Callable[[str | None], object]
+
+
+def registry_builder(spec: ModelSpec) -> ModelBuilder:
+    return lambda dtype_policy: build_model(spec, dtype_policy=dtype_policy)
+
+
+def user_builder(build: Callable[[], object], *, describe: str) -> ModelBuilder:
+    """The user's function as a ModelBuilder: the dtype policy is set globally while it builds (it cannot take
+    one), and the model must be a digit classifier (28x28x1 -> 10 classes) for MNIST training."""
+    def make(dtype_policy: str | None):
+        import keras
+
+        from edgedigits.classifier import describe_classifier
+        from edgedigits.sources import build_user_model
+
+        previous = keras.config.dtype_policy()
+        keras.config.set_dtype_policy(dtype_policy or "float32")
+        try:
+            model = build_user_model(describe, build)
+        finally:
+            keras.config.set_dtype_policy(previous)
+        shape = describe_classifier(model, source=describe)
+        if not shape.digit_shaped:
+            raise UsageError(f"--model-file {describe}: trains on MNIST, so the model must take 28x28x1 images and "
+                             f"output 10 classes; it takes {'x'.join(map(str, shape.input_shape))} and outputs "
+                             f"{shape.classes} (export your own trained .keras instead)")
+        return model
+
+    return make
+
+
+def train_model(*, spec: ModelSpec | None = None, mnist: Mnist, out_dir: Path, config: TrainConfig,
+                on_epoch: EpochCallback | None = None, builder: ModelBuilder | None = None,
+                name: str | None = None) -> TrainResult:
+    """Train a registry `spec` (or the model `builder` makes, recorded as `name`) with `config`; save the float32
+    model and a record of how it was made."""
     validate(config)
     ensure_writable_dir(out_dir)
     import keras
     import tensorflow as tf
+
+    from edgedigits.classifier import LOGITS, describe_classifier, softmax
+
+    if builder is None:
+        builder, name = registry_builder(spec), spec.name
 
     precision = resolve_precision(config.precision)
     # Same seed -> same weights: seeds Python/NumPy/TF and makes TF pick deterministic kernels.
@@ -75,9 +120,10 @@ def train_model(*, spec: ModelSpec, mnist: Mnist, out_dir: Path, config: TrainCo
     x_train, y_train = scale(mnist.x_train[:limit]), one_hot(mnist.y_train[:limit])
     x_test, y_test = scale(mnist.x_test), one_hot(mnist.y_test)
 
-    model = build_model(spec, dtype_policy="mixed_bfloat16" if precision == "bfloat16" else None)
-    # As in the blog: Adam with its defaults, categorical cross-entropy.
-    model.compile(optimizer=keras.optimizers.Adam(), loss=keras.losses.CategoricalCrossentropy(),
+    model = builder("mixed_bfloat16" if precision == "bfloat16" else None)
+    logits = describe_classifier(model, source=name).output == LOGITS
+    # As in the blog: Adam with its defaults, categorical cross-entropy (on logits when the model outputs them).
+    model.compile(optimizer=keras.optimizers.Adam(), loss=keras.losses.CategoricalCrossentropy(from_logits=logits),
                   metrics=["accuracy"], steps_per_execution=config.steps_per_execution)
 
     epoch_seconds: list[float] = []
@@ -103,10 +149,12 @@ def train_model(*, spec: ModelSpec, mnist: Mnist, out_dir: Path, config: TrainCo
 
     # Export always starts from float32: rebuild the architecture in float32 and copy the (float32) weights,
     # so no Cast ops from the bf16 policy end up in the saved graph.
-    final = build_model(spec)
+    final = builder(None)
     final.set_weights(model.get_weights())
     # Evaluated by direct calls, not compile()+evaluate(): a compiled model would save a fresh optimizer.
     probabilities = np.concatenate([np.asarray(final(x_test[i:i + 1000], training=False)) for i in range(0, len(x_test), 1000)])
+    if logits:
+        probabilities = softmax(probabilities)
     test_accuracy = float(np.mean(probabilities.argmax(axis=1) == mnist.y_test))
     test_loss = float(-np.mean(np.log(np.clip(probabilities[np.arange(len(x_test)), mnist.y_test], 1e-7, 1.0))))
 
@@ -116,7 +164,7 @@ def train_model(*, spec: ModelSpec, mnist: Mnist, out_dir: Path, config: TrainCo
         staged_model = staged.path_for(model_path)
         final.save(staged_model)
         record = {
-            "model": spec.name,
+            "model": name,
             "settings": dataclasses.asdict(config) | {"precision_used": precision, "optimizer": "Adam (Keras defaults)",
                                                        "loss": "categorical_crossentropy"},
             "seed": config.seed,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from edgedigits.artifacts import ONNX_OPSET, Artifact, ExportContext, Tolerance
-from edgedigits.models import INPUT_SHAPE
 
 OUTPUT_NAME = "probabilities"
 
@@ -17,7 +16,7 @@ def export(context: ExportContext, destination: Path) -> dict:
 
     model = context.model
     # tf2onnx's from_keras fails on Keras 3 models; a tf.function with an explicit signature converts cleanly.
-    signature = [tf.TensorSpec([None, *INPUT_SHAPE], tf.float32, name="input")]
+    signature = [tf.TensorSpec([None, *(int(d) for d in model.inputs[0].shape[1:])], tf.float32, name="input")]
     function = tf.function(lambda x: {OUTPUT_NAME: model(x, training=False)}, input_signature=signature)
     proto, _ = tf2onnx.convert.from_function(function, input_signature=signature, opset=context.opset)
     # Name the dynamic axis like a user would read it ("batch"), not tf2onnx's "unk__36".

@@ -86,7 +86,7 @@ def _one_line(err: BaseException) -> str:
 
 
 def measure_target(target: Target, *, model_dir: Path, images: np.ndarray, shifted: dict[str, np.ndarray],
-                   config: BenchConfig, timed: bool = True) -> Measured:
+                   config: BenchConfig, timed: bool = True, output: str = "probabilities", classes: int = 10) -> Measured:
     """Verify, load, predict and (if `timed`) time one target; a bad file becomes a status, not an exception."""
     path = Path(model_dir) / target.file
     if not path.is_file():
@@ -99,7 +99,8 @@ def measure_target(target: Target, *, model_dir: Path, images: np.ndarray, shift
         # LiteRT announces its XNNPACK delegate on fd 2 at load; a CLI user has no use for it.
         with native_output_silenced():
             runtime, load_ms = latency.timed_load(
-                lambda: open_runtime(target.runtime, path, threads=config.threads, **target.options), images[:1])
+                lambda: open_runtime(target.runtime, path, threads=config.threads, output=output, **target.options),
+                images[:1])
         check_declared_inputs(runtime, target.inputs, path)
         start = time.perf_counter()
         probabilities = runtime.predict(images)
@@ -114,7 +115,7 @@ def measure_target(target: Target, *, model_dir: Path, images: np.ndarray, shift
         return Measured(LOAD_FAILED, _one_line(err))
     except Exception as err:  # a runtime crashing on a file it accepted: still this artifact's problem only
         return Measured(LOAD_FAILED, f"{path}: cannot run in {target.runtime} ({_one_line(err)})")
-    problems = structure_problems(np.zeros((len(images), 10), np.float32), probabilities)
+    problems = structure_problems(np.zeros((len(images), classes), np.float32), probabilities)
     if problems:
         return Measured(PARITY_FAILED, f"{path}: {'; '.join(problems)}")
     return Measured(OK, None, probabilities, predicted_shifts, timing, load_ms, predict_s, tflm)
@@ -144,7 +145,8 @@ def score(measured: Measured, *, reference: Measured, labels: np.ndarray, tolera
     block = _parity_block(reference.probabilities, measured.probabilities, labels)
     parity = block.pop("_parity")
     ref_top, cand_top = reference.probabilities.argmax(axis=1), measured.probabilities.argmax(axis=1)
-    matrix, ref_matrix = metrics.confusion(labels, cand_top), metrics.confusion(labels, ref_top)
+    classes = reference.probabilities.shape[1]
+    matrix, ref_matrix = metrics.confusion(labels, cand_top, classes), metrics.confusion(labels, ref_top, classes)
     per_class = metrics.per_class_accuracy(matrix)
     examples = metrics.disagreements(ref_top, cand_top, config.max_examples)
     shift = {}

@@ -50,8 +50,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals here are 60k-image arrays
     add_completion=False,
 )
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# emoji=False: user text such as "models.py:x:" must print as is, never as an emoji.
+console = Console(soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 
 # Options shared by several commands.
 ArtifactsDir = Annotated[Path, typer.Option("--artifacts-dir", "-o", help="Folder holding one sub-folder per model.")]

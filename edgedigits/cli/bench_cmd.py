@@ -33,8 +33,9 @@ def bench_command(
     shift: Annotated[Optional[str], typer.Option(
         help="Also measure parity on seeded perturbed copies: comma-separated noise,rotate,translate.")] = None,
     data: Annotated[Optional[str], typer.Option(
-        help="Your own labelled data: folder of 0/…9/ images, an .npz with x and y, or an IDX pair "
-             "(folder, or 'images,labels').")] = None,
+        help="Your own labelled data: folder of per-label sub-folders (0/…9/) of images, an .npz with x and y, "
+             "or an IDX pair (folder, or 'images,labels'). Default: the test data each model's export recorded "
+             "(MNIST's test set for digit models).")] = None,
     tflm: Annotated[str, typer.Option(
         help="TensorFlow Lite Micro rows: int8 (every full-integer .tflite), all (every .tflite), none.")
     ] = BenchConfig.tflm,
@@ -46,7 +47,6 @@ def bench_command(
     """Bench every artifact against its Keras original; exit 1 if any FAILs, 2 if any file is bad."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from edgedigits.datasets import load_eval_data
     from edgedigits.bench.run import bench_artifacts
     from edgedigits.bench.validate import validate_config
     from edgedigits.report import write_report
@@ -56,7 +56,6 @@ def bench_command(
                          min_agreement=min_agreement, max_prob_diff=max_prob_diff, shifts=_shifts(shift),
                          tflm=tflm, tflm_images=tflm_images)
     validate_config(config)  # before loading data: a typo in an option answers at once
-    evaluation = load_eval_data(data=data, data_dir=data_dir)
     with Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("bench", total=None)
@@ -64,7 +63,7 @@ def bench_command(
         def on_progress(label: str, done: int, total: int) -> None:
             progress.update(task, description=f"bench {label}", completed=done, total=total)
 
-        result = bench_artifacts(path=path, config=config, data=evaluation, on_progress=on_progress)
+        result = bench_artifacts(path=path, config=config, data_source=data, data_dir=data_dir, on_progress=on_progress)
     # Messages, folder and file names are the user's: escaped, so "v1[test]" prints as is and cannot break markup.
     for message in result.report["errors"]:
         err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)

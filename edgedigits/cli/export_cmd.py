@@ -2,38 +2,62 @@
 
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
 
-from edgedigits.cli.app import ArtifactsDir, DataDir, app, console, guarded, model_names
+from edgedigits.cli.app import ArtifactsDir, DataDir, app, console, guarded
 from edgedigits.cli.train_cmd import run_training
 from edgedigits.config import DEFAULT_ARTIFACTS_DIR, DEFAULT_EPOCHS, DEFAULT_EXPORT_FORMATS, ExportConfig, TrainConfig
+
+
+class ChannelOrder(str, Enum):
+    rgb = "rgb"
+    bgr = "bgr"
 
 
 @app.command("export")
 @guarded
 def export_command(
-    model: Annotated[str, typer.Argument(help="Model name (v1, v2, v3) or 'all'.")],
+    model: Annotated[str, typer.Argument(
+        help="Model name (v1, v2, v3), 'all', or a path to your own .keras image classifier.")],
     int8: Annotated[bool, typer.Option("--int8", help="Also export full-integer int8 TFLite.")] = False,
     formats: Annotated[Optional[str], typer.Option(
         help="Comma-separated formats, or 'all': float32, fp16, dynamic, int8, int8-float-io, int8-aiq, onnx, "
              "onnx-int8 (or full names); overrides the defaults.")] = None,
-    calibration_samples: Annotated[int, typer.Option(help="Training images used to calibrate the int8 formats.")] = ExportConfig.calibration_samples,
+    calibration_samples: Annotated[int, typer.Option(help="Images used to calibrate the int8 formats.")] = ExportConfig.calibration_samples,
     calibration_seed: Annotated[int, typer.Option(help="Seed of the calibration sample.")] = ExportConfig.calibration_seed,
+    out: Annotated[Optional[Path], typer.Option(
+        help="Your own .keras: the model folder to write (default ARTIFACTS_DIR/<file or folder name>).")] = None,
+    calibration_data: Annotated[Optional[str], typer.Option(
+        help="Calibration images for int8: a folder of per-class sub-folders, an .npz (x, y) or IDX files. "
+             "Default for 28x28x1 digit models: MNIST training images.")] = None,
+    test_data: Annotated[Optional[str], typer.Option(
+        help="Labelled test images (same kinds) for the export check, golden vectors and later `bench`. "
+             "Default for 28x28x1 digit models: the MNIST test set.")] = None,
+    labels: Annotated[Optional[Path], typer.Option(
+        help="Labels file, one per line in output order (default 0-9 for 10-class models).")] = None,
+    pixel_scale: Annotated[float, typer.Option(help="Model input = pixel * scale + offset (default 1/255).")] = 1 / 255,
+    pixel_offset: Annotated[float, typer.Option(help="See --pixel-scale; e.g. scale 2/255, offset -1 for [-1, 1].")] = 0.0,
+    channel_order: Annotated[ChannelOrder, typer.Option(help="Channel order of 3-channel inputs.")] = ChannelOrder.rgb,
     artifacts_dir: ArtifactsDir = DEFAULT_ARTIFACTS_DIR,
     data_dir: DataDir = None,
 ) -> None:
-    """Export to TFLite float32 and ONNX (plus int8 with --int8); trains first if no trained model exists."""
+    """Export to TFLite float32 and ONNX (plus int8 with --int8), each verified against Keras; trains a built-in
+    model first if it has no trained model yet. Works the same for your own .keras image classifier."""
     from edgedigits.artifacts import resolve_formats
     from edgedigits.data import load_mnist
     from edgedigits.errors import UsageError
     from edgedigits.export import export_model
+    from edgedigits.export_data import DataOptions, read_labels
     from edgedigits.manifest import manifest_path
+    from edgedigits.sources import resolve_sources
     from edgedigits.train import MODEL_FILE
 
-    names = model_names(model)
+    sources = resolve_sources(model, artifacts_dir=artifacts_dir, out=out)
     requested = [part for part in formats.split(",") if part.strip()] if formats is not None else list(DEFAULT_EXPORT_FORMATS)
     if formats is not None and not requested:
         raise UsageError("--formats is empty")
@@ -41,19 +65,24 @@ def export_command(
     if calibration_samples < 1:
         raise UsageError(f"--calibration-samples must be at least 1, got {calibration_samples}")
     config = ExportConfig(calibration_samples=calibration_samples, calibration_seed=calibration_seed)
-    mnist = load_mnist(data_dir)
-    for name in names:
-        model_dir = artifacts_dir / name
-        if not (model_dir / MODEL_FILE).is_file():
-            console.print(f"[yellow]no trained {name} in {escape(str(model_dir))}: training it first with the defaults[/]")
-            run_training(name, artifacts_dir=artifacts_dir, config=TrainConfig(epochs=DEFAULT_EPOCHS[name]),
+    options = DataOptions(calibration_data=calibration_data, test_data=test_data,
+                          labels=read_labels(labels) if labels is not None else None, pixel_scale=pixel_scale,
+                          pixel_offset=pixel_offset, channel_order=channel_order.value)
+    # MNIST only when a model may need it (built-ins always do; a user's model without its own data might).
+    mnist = load_mnist(data_dir) if any(s.registry for s in sources) or not (calibration_data and test_data) else None
+    for source in sources:
+        if source.registry and not (source.model_dir / MODEL_FILE).is_file():
+            console.print(f"[yellow]no trained {source.name} in {escape(str(source.model_dir))}: training it first "
+                          "with the defaults[/]")
+            run_training(source.name, artifacts_dir=artifacts_dir, config=TrainConfig(epochs=DEFAULT_EPOCHS[source.name]),
                          data_dir=data_dir)
-        console.print(f"[bold]export {name}[/]: {', '.join(chosen)}")
+        console.print(f"[bold]export {escape(source.name)}[/]: {', '.join(chosen)}")
 
         def report(fmt: str, entry: dict) -> None:
             check = entry["verification"]
             console.print(f"  [green]✓[/] {entry['file']:<21} {entry['bytes']:>9,} B  verified on {check['images']} "
                           f"test images: agreement {check['agreement']:.2f}%, max |Δp| {check['max_abs_diff']:.1e}")
 
-        result = export_model(model_dir=model_dir, formats=chosen, config=config, mnist=mnist, on_artifact=report)
-        console.print(f"  manifest → {manifest_path(result.model_dir)}")
+        result = export_model(model_dir=source.model_dir, formats=chosen, config=config, mnist=mnist, options=options,
+                              keras_file=source.keras_file, on_artifact=report)
+        console.print(f"  manifest → {escape(str(manifest_path(result.model_dir)))}")

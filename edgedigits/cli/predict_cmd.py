@@ -25,21 +25,28 @@ def predict_command(
     images: Annotated[list[Path], typer.Argument(help="Image files of one digit each (PNG, JPEG, …).")],
     top: Annotated[int, typer.Option("--top", help="How many classes to show per image.")] = 3,
     show: Annotated[Optional[Path], typer.Option(
-        "--show", help="Folder to write the 28x28 image the model saw, one PNG per input.")] = None,
+        "--show", help="Folder to write the image the model saw (e.g. 28x28), one PNG per input.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (schema in "
+                                                         "edgedigits.prediction.predictions_json).")] = False,
     kernels: Annotated[Kernels, typer.Option(
         "--kernels", help="TFLite only: default (XNNPACK, a phone), builtin (LiteRT's, no delegate), reference "
                           "(LiteRT's BUILTIN_REF) or tflm (TensorFlow Lite Micro's interpreter, a microcontroller).")
     ] = Kernels.default,
 ) -> None:
-    """Preprocess each image with the MNIST recipe and print the top classes with probabilities."""
+    """Preprocess each image with the model's recipe (MNIST framing for digit models) and print the top classes."""
+    import json
+
     from rich.markup import escape
     from rich.table import Table
 
-    from edgedigits.prediction import predict_images, save_seen_frames
+    from edgedigits.prediction import predict_with_facts, predictions_json, save_seen_frames
 
-    predictions = predict_images(artifact=artifact, images=images, top=top,
-                                 kernels=kernels.value)
-    seen = save_seen_frames(predictions, show) if show is not None else [None] * len(predictions)
+    facts, predictions = predict_with_facts(artifact=artifact, images=images, top=top, kernels=kernels.value)
+    seen = save_seen_frames(predictions, show, facts.preprocessing) if show is not None else [None] * len(predictions)
+    if as_json:
+        console.print_json(json.dumps(predictions_json(artifact=artifact, predictions=predictions,
+                                                       kernels=kernels.value, facts=facts)))
+        return
     # Paths and labels are user text: escaped, so "photo[1].png" prints as is instead of being read as markup.
     table = Table(title=escape(str(artifact)))
     table.add_column("image", overflow="fold")

@@ -12,14 +12,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from edgedigits.cli.app import ArtifactsDir, DataDir, app, console, guarded, model_names
 from edgedigits.config import DEFAULT_ARTIFACTS_DIR, DEFAULT_EPOCHS, TrainConfig
 
+USER_EPOCHS = 10  # --model-file without --epochs: the registry models converge within 7-16 epochs
 
-def run_training(name: str, *, artifacts_dir: Path, config: TrainConfig, data_dir: Path | None):
-    """Train one model with a rich progress display; shared by `train` and `export` (train-if-missing)."""
+
+def run_training(name: str, *, artifacts_dir: Path, config: TrainConfig, data_dir: Path | None,
+                 builder=None):
+    """Train one model with a rich progress display; shared by `train` and `export` (train-if-missing).
+    `builder` (edgedigits.train.ModelBuilder) trains the user's own architecture as `name` instead of a
+    registry model."""
     from edgedigits.data import load_mnist
     from edgedigits.models import get_spec
-    from edgedigits.train import resolve_precision, train_model, validate
+    from edgedigits.train import registry_builder, resolve_precision, train_model, validate
 
-    spec = get_spec(name)
+    spec = get_spec(name) if builder is None else None
+    builder = builder or registry_builder(spec)
     validate(config)
     mnist = load_mnist(data_dir)
     console.print(f"[bold]train {name}[/]: {config.epochs} epochs, batch {config.batch_size}, seed {config.seed}, "
@@ -35,17 +41,24 @@ def run_training(name: str, *, artifacts_dir: Path, config: TrainConfig, data_di
                 f"test acc {logs.get('val_accuracy', float('nan')) * 100:6.2f}%  {seconds:5.1f} s")
             progress.advance(task)
 
-        result = train_model(spec=spec, mnist=mnist, out_dir=artifacts_dir / name, config=config, on_epoch=on_epoch)
-    console.print(f"  [green]✓[/] {name}: test accuracy [bold]{result.test_accuracy:.2f}%[/] "
-                  f"(blog {spec.blog_accuracy:.2f}%), {result.seconds_per_epoch:.1f} s/epoch → {escape(str(result.model_path))}")
+        result = train_model(builder=builder, name=name, mnist=mnist, out_dir=artifacts_dir / name, config=config,
+                             on_epoch=on_epoch)
+    blog = f" (blog {spec.blog_accuracy:.2f}%)" if spec is not None else ""
+    console.print(f"  [green]✓[/] {escape(name)}: test accuracy [bold]{result.test_accuracy:.2f}%[/]{blog}, "
+                  f"{result.seconds_per_epoch:.1f} s/epoch → {escape(str(result.model_path))}")
     return result
 
 
 @app.command("train")
 @guarded
 def train_command(
-    model: Annotated[str, typer.Argument(help="Model name (v1, v2, v3) or 'all'.")],
-    epochs: Annotated[Optional[int], typer.Option(help="Epochs (default per model: v1 14, v2 13, v3 16).")] = None,
+    model: Annotated[Optional[str], typer.Argument(
+        help="Model name (v1, v2, v3) or 'all'; or leave out and give --model-file.")] = None,
+    model_file: Annotated[Optional[str], typer.Option(
+        help="Your own architecture: FILE.py:FUNCTION returning a keras.Model (28x28x1 -> 10 classes), trained "
+             "with the blog's recipe and saved as ARTIFACTS_DIR/FUNCTION/. Runs FILE.py's code.")] = None,
+    epochs: Annotated[Optional[int], typer.Option(
+        help=f"Epochs (default per model: v1 14, v2 13, v3 16; {USER_EPOCHS} for --model-file).")] = None,
     batch_size: Annotated[int, typer.Option(help="Batch size (the blog's 128).")] = TrainConfig.batch_size,
     seed: Annotated[int, typer.Option(help="Seed for weights init and shuffling; same seed → same weights.")] = 0,
     precision: Annotated[str, typer.Option(
@@ -56,7 +69,21 @@ def train_command(
     data_dir: DataDir = None,
 ) -> None:
     """Train a model on MNIST and save artifacts/<model>/model.keras and train.json."""
+    from edgedigits.errors import UsageError
+
+    settings = dict(batch_size=batch_size, seed=seed, precision=precision, steps_per_execution=steps_per_execution,
+                    train_samples=train_samples)
+    if (model is None) == (model_file is None):
+        raise UsageError("give a model name (v1, v2, v3, all) or --model-file FILE.py:FUNCTION, not both")
+    if model_file is not None:
+        from edgedigits.sources import load_builder
+        from edgedigits.train import user_builder
+
+        name, function = load_builder(model_file)
+        config = TrainConfig(epochs=USER_EPOCHS if epochs is None else epochs, **settings)
+        run_training(name, artifacts_dir=artifacts_dir, config=config, data_dir=data_dir,
+                     builder=user_builder(function, describe=model_file))
+        return
     for name in model_names(model):
-        config = TrainConfig(epochs=DEFAULT_EPOCHS[name] if epochs is None else epochs, batch_size=batch_size, seed=seed,
-                             precision=precision, steps_per_execution=steps_per_execution, train_samples=train_samples)
+        config = TrainConfig(epochs=DEFAULT_EPOCHS[name] if epochs is None else epochs, **settings)
         run_training(name, artifacts_dir=artifacts_dir, config=config, data_dir=data_dir)

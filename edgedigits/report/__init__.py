@@ -5,11 +5,13 @@ rows gain "tflm", latency gains "throughput_mode"). Every key listed in REPORT_K
 e.g. the metrics of an artifact that failed to load); keys are never renamed within a schema version.
   schema_version, tool {name, version}, created (UTC ISO 8601), path (what was benched), seconds (wall time),
   machine {cpu, logical_cores, usable_cores, platform, native_bf16, threads}, libraries {name: version},
-  config (the BenchConfig used), data {kind, source, images, …}: which images the numbers are about,
+  config (the BenchConfig used), data {kind, source, images, …}: which images the numbers are about (the first
+  model's; each model's own is in models[].data: `--data`, else the test data its export recorded, else MNIST),
   summary {models, artifacts (rows judged against Keras, TFLite Micro rows included), passed, failed,
            errors, exit_code (0 all pass, 1 a FAIL, 2 a bad file or folder), verdict ("PASS"|"FAIL"|"ERROR")},
   errors [one-line messages: corrupt, missing, tampered or unloadable files],
-  models [ {name, dir, status ("ok"|"error"), error, reference: ROW (Keras), artifacts: [ROW …],
+  models [ {name, dir, status ("ok"|"error"), error, data (this model's evaluation data, as `data`; null when
+            the folder could not be benched), reference: ROW (Keras), artifacts: [ROW …],
             agreement_matrix {runtimes: [names], values: [[% top-1 agreement]]}} ]
 A ROW:
   name ("keras", a format name, or "<format>@tflm" for TensorFlow Lite Micro's interpreter), format, runtime
@@ -42,7 +44,7 @@ from edgedigits.report.cells import model_rows
 REPORT_KEYS: dict[str, tuple[str, ...]] = {
     "report": ("schema_version", "tool", "created", "path", "seconds", "machine", "libraries", "config", "data",
                "models", "summary", "errors"),
-    "model": ("name", "dir", "status", "error", "reference", "artifacts", "agreement_matrix"),
+    "model": ("name", "dir", "status", "error", "data", "reference", "artifacts", "agreement_matrix"),
     "row": ("name", "format", "runtime", "precision", "kernels", "file", "bytes", "size_ratio", "sha256", "status",
             "verdict", "error", "tolerance", "latency", "load_ms", "predict_s", "tflm", "accuracy", "parity", "problems",
             "confusion", "confusion_delta", "per_class", "disagreements", "shift", "images"),

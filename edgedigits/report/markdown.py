@@ -50,7 +50,7 @@ def _model_section(model: dict, report: dict) -> list[str]:
     ok_rows = [row for row in rows if row["per_class"]]
     if ok_rows:
         lines += ["Per-class accuracy (%), and for artifacts the difference from Keras (pp):", ""]
-        lines += _table(["runtime", *map(str, range(10))], [
+        lines += _table(["runtime", *map(str, range(len(ok_rows[0]["per_class"]["accuracy"])))], [
             [row["name"], *(("–" if a is None else f"{a:.2f}") if row["verdict"] == "REF"
                             else ("–" if d is None else f"{d:+.2f}")
                             for a, d in zip(row["per_class"]["accuracy"], row["per_class"]["delta_pp"]))]

@@ -36,7 +36,7 @@ def confusion_figure(matrix: np.ndarray, title: str, path: Path) -> None:
     logged = np.log1p(matrix)  # log: the diagonal is ~100× the off-diagonal cells
     image = ax.imshow(logged, cmap="Blues")
     _annotate(ax, matrix, logged / max(logged.max(), 1e-9))
-    ax.set(title=title, xlabel="predicted", ylabel="true label", xticks=range(10), yticks=range(10))
+    ax.set(title=title, xlabel="predicted", ylabel="true label", xticks=range(len(matrix)), yticks=range(len(matrix)))
     fig.colorbar(image, ax=ax, label="log(1 + count)")
     fig.tight_layout()
     save_png(fig, path, dpi=DPI)
@@ -48,24 +48,28 @@ def delta_figure(delta: np.ndarray, title: str, path: Path) -> None:
     limit = max(1, int(np.abs(delta).max()))
     image = ax.imshow(delta, cmap="RdBu_r", vmin=-limit, vmax=limit)  # white = same count as Keras
     _annotate(ax, delta, np.abs(delta) / limit)
-    ax.set(title=title, xlabel="predicted", ylabel="true label", xticks=range(10), yticks=range(10))
+    ax.set(title=title, xlabel="predicted", ylabel="true label", xticks=range(len(delta)), yticks=range(len(delta)))
     fig.colorbar(image, ax=ax, label="count − Keras count")
     fig.tight_layout()
     save_png(fig, path, dpi=DPI)
 
 
 def disagreement_grid(images: np.ndarray, examples: list[dict], title: str, path: Path) -> None:
-    """`images` float32 [N,28,28,1]; `examples` [{index, label, reference, candidate}] (non-empty).
-    One mosaic image with one caption per digit: 30× faster than a subplot per digit."""
+    """`images` float32 [N,H,W,C] model inputs; `examples` [{index, label, reference, candidate}] (non-empty).
+    One mosaic image with one caption per digit: 30× faster than a subplot per digit. Shown in gray (channel
+    mean), each image stretched to its own range, so any input scaling displays alike."""
     plt = pyplot()
     rows = (len(examples) + GRID_COLUMNS - 1) // GRID_COLUMNS
-    cell = 28 + 12  # pixels per digit, with room for its caption below
-    mosaic = np.full((rows * cell, GRID_COLUMNS * cell), 0.35, dtype=np.float32)
+    height, width = images.shape[1:3]
+    cell_h, cell_w = height + 12, width + 12  # pixels per image, with room for its caption below
+    mosaic = np.full((rows * cell_h, GRID_COLUMNS * cell_w), 0.35, dtype=np.float32)
     fig, ax = plt.subplots(figsize=(GRID_COLUMNS * 1.2, rows * 1.2 + 0.35))  # the mosaic's aspect, plus the title
     for k, example in enumerate(examples):
-        top, left = (k // GRID_COLUMNS) * cell, (k % GRID_COLUMNS) * cell + 6
-        mosaic[top:top + 28, left:left + 28] = images[example["index"], :, :, 0]
-        ax.text(left + 14, top + 29, f"#{example['index']} true {example['label']}\n"
+        top, left = (k // GRID_COLUMNS) * cell_h, (k % GRID_COLUMNS) * cell_w + 6
+        gray = images[example["index"]].mean(axis=2)
+        span = float(gray.max() - gray.min())
+        mosaic[top:top + height, left:left + width] = (gray - gray.min()) / span if span > 0 else 0.0
+        ax.text(left + width // 2, top + height + 1, f"#{example['index']} true {example['label']}\n"
                 f"Keras {example['reference']} · this {example['candidate']}",
                 ha="center", va="top", fontsize=6, color="white")
     ax.imshow(mosaic, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
@@ -75,7 +79,7 @@ def disagreement_grid(images: np.ndarray, examples: list[dict], title: str, path
     save_png(fig, path, dpi=DPI)
 
 
-def write_figures(report: dict, images: np.ndarray, out_dir: Path) -> None:
+def write_figures(report: dict, images: dict[str, np.ndarray], out_dir: Path) -> None:
     """Draw every figure into `out_dir/<model>/` and record their relative paths in each row's `images`."""
     for model in report["models"]:
         folder = Path(out_dir) / _slug(model["name"])
@@ -93,6 +97,6 @@ def write_figures(report: dict, images: np.ndarray, out_dir: Path) -> None:
                              out_dir / relative["confusion_delta"])
                 if row["disagreements"]:
                     relative["disagreements"] = f"{folder.name}/{stem}_disagreements.png"
-                    disagreement_grid(images, row["disagreements"], f"{label}: disagrees with Keras",
+                    disagreement_grid(images[model["name"]], row["disagreements"], f"{label}: disagrees with Keras",
                                       out_dir / relative["disagreements"])
             row["images"] = relative

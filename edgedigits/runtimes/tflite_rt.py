@@ -29,7 +29,11 @@ def tensor_spec(detail: dict) -> TensorSpec:
 def round_half_away_from_zero(values: np.ndarray) -> np.ndarray:
     """The one rounding rule of every generated app and of this runtime: LiteRT's own QUANTIZE kernel rounds
     `value / scale` with std::round (ties away from zero), not numpy's ties-to-even. Kotlin and Swift mirror it."""
-    return np.sign(values) * np.floor(np.abs(values) + 0.5)
+    # trunc, then step away from zero when the fraction is at least one half: exact for every float32, where
+    # floor(|x| + 0.5) would round 0.49999997 up (the + 0.5 itself rounds).
+    values = np.asarray(values)
+    whole = np.trunc(values)
+    return np.where(np.abs(values - whole) >= 0.5, whole + np.sign(values), whole)
 
 
 def quantize(values: np.ndarray, spec: TensorSpec) -> np.ndarray:
