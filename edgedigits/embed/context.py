@@ -48,14 +48,32 @@ class EmbedContext:
     labels: list[str]
     golden_set: dict  # the manifest's golden record for (format, kernels)
     golden_input: np.ndarray  # [N, ...] exactly what is fed (int8 or float32)
-    golden_output: np.ndarray  # [N, 10] raw outputs (int8 or float32)
+    golden_output: np.ndarray  # [N, K] raw outputs (int8 or float32; logits for a logits model)
     golden_labels: np.ndarray  # uint8 [N]
     extra: dict = field(default_factory=dict)
-    golden_pixels: np.ndarray | None = None  # float32 [N, 784]: the images the golden inputs were made from
+    golden_pixels: np.ndarray | None = None  # float32 [N, H*W*C]: the model inputs before quantization
 
     @property
     def model_name(self) -> str:
         return str(self.manifest["model"])
+
+    @property
+    def preprocessing(self):
+        """The manifest's pixel recipe (`edgedigits.pixels.Preprocessing`); older manifests: the digit model's."""
+        from edgedigits.pixels import Preprocessing
+
+        return Preprocessing.from_manifest(self.manifest.get("preprocessing"))
+
+    @property
+    def digit_recipe(self) -> bool:
+        """True when the bundle ships the MNIST digit recipe (framing, golden digit photos); else pixel mapping."""
+        preprocessing = self.preprocessing
+        return preprocessing.mnist_recipe and preprocessing.shape == (28, 28, 1)
+
+    @property
+    def logits(self) -> bool:
+        """The model outputs logits (manifest classifier.output): classify() applies softmax; goldens stay raw."""
+        return (self.manifest.get("classifier") or {}).get("output", "probabilities") == "logits"
 
     @property
     def model_file_name(self) -> str:
@@ -125,8 +143,8 @@ def little_endian_bytes(array: np.ndarray) -> bytes:
 def app_resources(context: EmbedContext, folder: str, test_folder: str | None = None) -> dict[str, bytes]:
     """The files a mobile app bundles: the model and labels as resources under `folder` (Android assets/, iOS
     Resources/), and the golden vectors as raw binary under `test_folder` (test-only assets; `folder` when
-    None). Raw binary because a Kotlin/Swift array literal of 15,680 values would exceed compiler limits.
-    golden_pixels.bin holds the float32 images the golden inputs were made from (for a classify() test)."""
+    None). Raw binary because a Kotlin/Swift array literal of thousands of values would exceed compiler limits.
+    golden_pixels.bin holds the float32 model inputs the golden inputs were made from (for a classify() test)."""
     tests = test_folder or folder
     files = {
         f"{folder}/{context.model_file_name}": context.model_bytes,
@@ -143,3 +161,17 @@ def app_resources(context: EmbedContext, folder: str, test_folder: str | None = 
 def f32(value: float) -> str:
     """A float literal that round-trips the manifest's float32 value (9 significant digits)."""
     return f"{value:.9g}"
+
+
+def string_literal(text: str, language: str) -> str:
+    """A double-quoted Kotlin or Swift string literal of `text` (labels are the user's text): backslash and
+    quote escaped, Kotlin's `$` templates escaped, control characters as unicode escapes; other text as is."""
+    out = []
+    for char in text:
+        if char in '\\"' or (char == "$" and language == "kotlin"):
+            out.append("\\" + char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}" if language == "kotlin" else f"\\u{{{ord(char):x}}}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'

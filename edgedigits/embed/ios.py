@@ -1,5 +1,6 @@
 """iOS bundle: the model with float input/output, a Swift classifier on TensorFlowLiteSwift's (LiteRT's)
-`Interpreter`, the MNIST recipe in Swift, and XCTest golden tests.
+`Interpreter`, the MNIST recipe in Swift (whole-image-resize models: the pixel mapping, `ModelInput.swift`), and
+XCTest golden tests.
 
   Sources/         DigitClassifier.swift, MnistPreprocess.swift   (app target AND unit-test target)
   Resources/       the model and labels                           (app target AND unit-test target)
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edgedigits.embed.context import EmbedContext
+from edgedigits.embed.context import EmbedContext, string_literal
 from edgedigits.embed.readme import golden_paragraph, io_table, preprocessing_section
 from edgedigits.embed.templates import render
 from edgedigits.errors import UsageError
@@ -41,7 +42,15 @@ def _values(context: EmbedContext) -> dict:
         "output": context.output, "labels": context.labels, "count": len(context.golden_labels),
         "tolerance": repr(context.tolerance), "tolerance_unit": "absolute probability",
         "computed_by": context.golden_set["computed_by"],
+        "label_literals": [string_literal(label, "swift") for label in context.labels],
+        **recipe_values(context),
     }
+
+
+def recipe_values(context: EmbedContext) -> dict:
+    from edgedigits.embed.android import recipe_values as shared
+
+    return shared(context)
 
 
 def classifier_swift(context: EmbedContext) -> str:
@@ -58,22 +67,32 @@ def build(context: EmbedContext) -> dict[str, bytes]:
     """{relative path: content} of the iOS bundle."""
     from edgedigits.embed.android import preprocess_values
     from edgedigits.embed.context import app_resources
-    from edgedigits.embed.preprocess_golden import golden_files, preprocess_golden_cases
+    from edgedigits.embed.preprocess_golden import bundle_cases, golden_files
 
     assert context.input.dtype in SWIFT_DTYPES and context.output.dtype in SWIFT_DTYPES  # check_format ran
     values = _values(context)
-    cases = preprocess_golden_cases()
+    cases = bundle_cases(context)
+    recipe = preprocess_values()
     files = app_resources(context, "Resources", "Tests/Resources") | golden_files(cases, "Tests/Resources")
     files |= {
         "Sources/DigitClassifier.swift": classifier_swift(context).encode(),
-        "Sources/MnistPreprocess.swift": preprocess_swift().encode(),
         "Tests/GoldenVectorTests.swift": render("ios", "GoldenVectorTests.swift", **values).encode(),
-        "Tests/MnistPreprocessTests.swift": render("ios", "MnistPreprocessTests.swift", cases=cases,
-                                                   **preprocess_values()).encode(),
     }
+    if context.digit_recipe:
+        files |= {
+            "Sources/MnistPreprocess.swift": preprocess_swift().encode(),
+            "Tests/MnistPreprocessTests.swift": render("ios", "MnistPreprocessTests.swift", cases=cases,
+                                                       **recipe).encode(),
+        }
+    else:  # whole-image resize: the pixel mapping only (resizing is the app's, see the README)
+        files |= {
+            "Sources/ModelInput.swift": render("ios", "ModelInput.swift", **values).encode(),
+            "Tests/ModelInputTests.swift": render("ios", "ModelInputTests.swift", cases=cases, files=recipe["files"],
+                                                  **{**values, "tolerance": recipe["tolerance"]}).encode(),
+        }
     files["README.md"] = render("ios", "README.md", **values, files=sorted([*files, "bundle.json"]),
                                 io_table=io_table(context), golden_paragraph=golden_paragraph(context),
-                                preprocessing=preprocessing_section(), cases=cases,
-                                preprocess_tolerance=preprocess_values()["tolerance"],
+                                preprocessing=preprocessing_section(context, generated="`ModelInput.swift`"),
+                                cases=cases, preprocess_tolerance=recipe["tolerance"],
                                 classifier=classifier_swift(context).strip()).encode()
     return files

@@ -11,6 +11,10 @@ Files a bundle ships (`golden_files`), all little-endian, cases in the order of 
   preprocess_golden_rgba.bin       the cases' 8-bit RGBA pixels, concatenated: width*height*4 bytes each,
                                    row-major, bytes R, G, B, A (non-premultiplied)
   preprocess_golden_expected.bin   float32 [cases, 28, 28]: preprocess_rgba's output, row-major
+
+Models that resize whole images (any shape but 28x28x1, `Preprocessing.mnist_recipe` False) get their own cases
+in the same three files (`pixel_mapping_cases`): images already at the model's W x H, and what the manifest's
+pixel mapping makes of them, float32 [cases, H, W, C]. Resizing itself is the app's job there.
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ TOLERANCE = 1e-5
 class PreprocessCase:
     name: str
     rgba: np.ndarray  # uint8 [H,W,4]
-    expected: np.ndarray  # float32 [28,28]: preprocess_rgba(rgba)[:, :, 0]
-    label: int  # the MNIST digit it was drawn from
+    expected: np.ndarray  # float32 [28,28]: preprocess_rgba(rgba)[:, :, 0]; pixel mapping cases: [H,W,C]
+    label: int  # the MNIST digit it was drawn from (pixel mapping cases: the golden label, -1 for noise)
 
     @property
     def width(self) -> int:
@@ -129,6 +133,42 @@ def preprocess_golden_cases(mnist=None) -> list[PreprocessCase]:
     return cases
 
 
+def pixel_mapping_cases(preprocessing, model_inputs: np.ndarray, labels: np.ndarray) -> list[PreprocessCase]:
+    """Golden cases for a whole-image-resize model (`preprocessing`: edgedigits.pixels.Preprocessing): the first
+    two golden images turned back into 8-bit RGBA (gray models: R = G = B), and seeded colour noise with random
+    alpha, all at the model's W x H. Expected: Pillow's convert to RGB or L (alpha dropped, ITU-R 601-2 luma),
+    then `preprocessing.apply` (pixel * scale + offset, channel order), exactly what `edgedigits predict` does
+    after its resize. `model_inputs`: float32 [N,H,W,C] golden inputs, `labels` their classes."""
+    from PIL import Image
+
+    height, width, channels = preprocessing.shape
+    rng = np.random.default_rng(SEED)
+    rgbas, names, classes = [], [], []
+    for i in range(min(2, len(model_inputs))):
+        pixels = preprocessing.to_pixels(np.asarray(model_inputs[i]).reshape(height, width, channels))
+        rgb = np.repeat(pixels, 3, axis=2) if channels == 1 else pixels
+        rgbas.append(np.dstack([rgb, np.full((height, width), 255, np.uint8)]))
+        names.append(f"golden_input_{i}")
+        classes.append(int(labels[i]))
+    rgbas.append(rng.integers(0, 256, (height, width, 4), dtype=np.uint8))
+    names.append("colour_noise_random_alpha")
+    classes.append(-1)
+    cases = []
+    for name, rgba, label in zip(names, rgbas, classes):
+        converted = np.asarray(Image.fromarray(rgba, "RGBA").convert("RGB" if channels == 3 else "L"))
+        expected = preprocessing.apply(converted.reshape(1, height, width, channels))[0].astype(np.float32)
+        cases.append(PreprocessCase(name, rgba, expected, label))
+    return cases
+
+
+def bundle_cases(context) -> list[PreprocessCase]:
+    """The golden preprocessing cases a bundle of `context` (EmbedContext) ships: the MNIST digit photos for the
+    digit recipe, pixel mapping cases for any other model."""
+    if context.digit_recipe:
+        return preprocess_golden_cases()
+    return pixel_mapping_cases(context.preprocessing, context.golden_pixels, context.golden_labels)
+
+
 def golden_files(cases: list[PreprocessCase], folder: str = "") -> dict[str, bytes]:
     """{relative path: bytes} of the three files described in the module docstring, under `folder`."""
     prefix = f"{folder}/" if folder else ""
@@ -140,8 +180,9 @@ def golden_files(cases: list[PreprocessCase], folder: str = "") -> dict[str, byt
     }
 
 
-def read_golden_files(files: dict[str, bytes], folder: str = "") -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """The inverse of `golden_files`: [(name, uint8 [H,W,4], float32 [28,28])] (used by the tests)."""
+def read_golden_files(files: dict[str, bytes], folder: str = "", shape: tuple[int, ...] = (28, 28)
+                      ) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """The inverse of `golden_files`: [(name, uint8 [H,W,4], float32 `shape`)] (used by the tests)."""
     prefix = f"{folder}/" if folder else ""
     rgba, expected = files[f"{prefix}{RGBA_FILE}"], np.frombuffer(files[f"{prefix}{EXPECTED_FILE}"], "<f4")
     cases, start = [], 0
@@ -149,6 +190,7 @@ def read_golden_files(files: dict[str, bytes], folder: str = "") -> list[tuple[s
         name, width, height = line.split()
         size = int(width) * int(height) * 4
         pixels = np.frombuffer(rgba[start:start + size], np.uint8).reshape(int(height), int(width), 4)
-        cases.append((name, pixels, expected[i * 784:(i + 1) * 784].reshape(28, 28)))
+        frame = int(np.prod(shape))
+        cases.append((name, pixels, expected[i * frame:(i + 1) * frame].reshape(shape)))
         start += size
     return cases

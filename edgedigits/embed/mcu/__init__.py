@@ -112,8 +112,23 @@ def template_values(context: EmbedContext) -> dict:
         "label_literals": [json.dumps(label) for label in context.labels], "arena": arena, "golden": golden,
         "tflm_commit": _tflm_commit(arena.package), "cost": _cost(context, graph, arena),
         "io_table": io_table(context), "golden_paragraph": golden_paragraph(context),
-        "preprocessing": preprocessing_section(),
+        "preprocessing": preprocessing_section(context), **_recipe_words(context),
     }
+
+
+def _recipe_words(context: EmbedContext) -> dict:
+    """How the templates name the input, the class and the output, from the manifest's recipe and output kind."""
+    preprocessing = context.preprocessing
+    height, width, channels = preprocessing.shape
+    low, high = preprocessing.input_range
+    if context.digit_recipe:
+        words = "pixels in [0,1], white digit on black"
+    else:
+        words = (f"model-input values in [{low:g}, {high:g}] ({preprocessing.to_manifest()['formula']}, "
+                 f"{height}x{width}x{channels} row-major)")
+    return {"digit_recipe": context.digit_recipe, "logits": context.logits, "pixel_words": words,
+            "input_range": f"in [{low:g}, {high:g}]", "frame_function": f"read_frame_{height}x{width}",
+            "class_word": "digit" if context.digit_recipe else "label"}
 
 
 def build(context: EmbedContext) -> dict[str, bytes]:

@@ -1,12 +1,14 @@
 """The files of a web bundle: page (templates/web/), model.json, model, labels, golden vectors, runtime files.
 
 Layout (every path relative to the bundle, so it can be served from any folder):
-  index.html app.js mnist.js runtime.js style.css   the page; runtime.js is the chosen runtime's adapter
+  index.html app.js mnist.js runtime.js style.css   the page; runtime.js is the chosen runtime's adapter; mnist.js
+                                                    (digit models) or pixels.js (the pixel mapping of an image
+                                                    already at the model's size, for whole-image-resize models)
   model.json                                        everything the page knows: numbers from the manifest
   model/<model>_<format>.tflite|.onnx               the artifact, byte for byte
   labels.txt                                        one label per line
-  golden/golden_inputs.bin, golden_outputs.bin      float32 little-endian [N, 784] and [N, 10]
-  golden/preprocess_golden.*                        the MNIST recipe's golden cases (edgedigits.embed.preprocess_golden)
+  golden/golden_inputs.bin, golden_outputs.bin      float32 little-endian [N, H*W*C] and [N, K]
+  golden/preprocess_golden.*                        the recipe's golden cases (edgedigits.embed.preprocess_golden)
   vendor/...                                        the runtime's files, copied from node_modules
   README.md
 """
@@ -42,6 +44,14 @@ def _preprocess_values() -> dict:
             "frame": preprocess.FRAME, "box": preprocess.BOX}
 
 
+def _recipe(context: EmbedContext) -> dict:
+    """The page's preprocessing, from the manifest: which module, and the mapping that showSeen inverts."""
+    preprocessing = context.preprocessing
+    return {"module": "mnist.js" if context.digit_recipe else "pixels.js", "digit_recipe": context.digit_recipe,
+            "shape": list(preprocessing.shape), "scale": preprocessing.scale, "offset": preprocessing.offset,
+            "channel_order": preprocessing.channel_order if preprocessing.shape[2] == 3 else "gray"}
+
+
 def model_config(context: EmbedContext, runtime: WebRuntime, *, version: str, model_file: str) -> dict:
     """model.json: what the page reads. Every number comes from the manifest or edgedigits.preprocess."""
     from edgedigits.embed import preprocess_golden
@@ -52,6 +62,7 @@ def model_config(context: EmbedContext, runtime: WebRuntime, *, version: str, mo
         "file": model_file, "bytes": len(context.model_bytes), "sha256": context.model_sha256,
         "runtime": {"name": runtime.name, "title": runtime.title, "package": runtime.package, "version": version},
         "input": _tensor(context.input), "output": _tensor(context.output), "labels": context.labels,
+        "output_kind": "logits" if context.logits else "probabilities", "preprocess": _recipe(context),
         "golden": {
             "count": len(context.golden_labels), "source": context.manifest["golden"]["source"],
             "kernels": golden["kernels"], "computed_by": golden["computed_by"], "tolerance": golden["tolerance"],
@@ -68,7 +79,8 @@ def model_config(context: EmbedContext, runtime: WebRuntime, *, version: str, mo
 
 
 def build(context: EmbedContext, runtime: WebRuntime) -> dict[str, bytes]:
-    from edgedigits.embed.preprocess_golden import golden_files, preprocess_golden_cases
+    from edgedigits.embed.android import recipe_values
+    from edgedigits.embed.preprocess_golden import bundle_cases, golden_files
     from edgedigits.embed.readme import golden_paragraph, io_table, preprocessing_section
 
     version = installed_version(runtime)  # first: a missing `make node` is the one error the user sees
@@ -76,12 +88,22 @@ def build(context: EmbedContext, runtime: WebRuntime) -> dict[str, bytes]:
     model_file = f"model/{context.model_name}_{context.format}{Path(context.entry['file']).suffix}"
     config = model_config(context, runtime, version=version, model_file=model_file)
     import_map = json.dumps({"imports": runtime.import_map}) if runtime.import_map else ""
-    page = {"model": context.model_name, "format": context.format, "runtime_title": f"{runtime.title} {version}"}
+    recipe = recipe_values(context)
+    page = {"model": context.model_name, "format": context.format, "runtime_title": f"{runtime.title} {version}",
+            "width": recipe["width"], "height": recipe["height"]}
+    if context.digit_recipe:
+        pad = {"heading": "Draw a digit", "pad_width": 280, "pad_height": 280, "pad_label": "draw one digit"}
+        recipe_module = {"mnist.js": render_bytes("web", "mnist.js", **_preprocess_values())}
+    else:  # the pad is the model's size: a drawing needs no resize, which the page does not do
+        pad = {"heading": f"Draw or upload a {recipe['width']}x{recipe['height']} image", "pad_width": recipe["width"],
+               "pad_height": recipe["height"], "pad_label": f"draw at {recipe['width']}x{recipe['height']}"}
+        recipe_module = {"pixels.js": render_bytes("web", "pixels.js", **recipe, model=context.model_name,
+                                                   max_pixels=_preprocess_values()["max_pixels"])}
     vendor_bytes = sum(len(data) for data in vendor.values())
     files = {
-        "index.html": render_bytes("web", "index.html", import_map=import_map, **page),
+        "index.html": render_bytes("web", "index.html", import_map=import_map, **page, **pad),
         "app.js": _static("app.js"),
-        "mnist.js": render_bytes("web", "mnist.js", **_preprocess_values()),
+        **recipe_module,
         "runtime.js": _static(runtime.adapter),
         "style.css": _static("style.css"),
         "model.json": (json.dumps(config, indent=2) + "\n").encode(),
@@ -89,13 +111,14 @@ def build(context: EmbedContext, runtime: WebRuntime) -> dict[str, bytes]:
         "labels.txt": ("\n".join(context.labels) + "\n").encode(),
         f"{GOLDEN}/golden_inputs.bin": little_endian_bytes(context.golden_input.astype("float32")),
         f"{GOLDEN}/golden_outputs.bin": little_endian_bytes(context.golden_output.astype("float32")),
-        **golden_files(preprocess_golden_cases(), GOLDEN),
+        **golden_files(bundle_cases(context), GOLDEN),
         **vendor,
     }
     files["README.md"] = render_bytes(
         "web", "README.md", runtime=runtime, version=version, config=config, model_file=model_file,
         io_table=io_table(context), golden_paragraph=golden_paragraph(context),
-        preprocessing=preprocessing_section(), vendor_files=sorted(vendor), vendor_bytes=vendor_bytes,
+        preprocessing=preprocessing_section(context, generated="`pixels.js`"), digit_recipe=context.digit_recipe,
+        logits=context.logits, vendor_files=sorted(vendor), vendor_bytes=vendor_bytes,
         latency=LATENCY, **page)
     context.extra["record"] = {"runtime": {"name": runtime.name, "package": runtime.package, "version": version}}
     return files

@@ -3,7 +3,8 @@
 LiteRT.js 2.5 refuses int8 input/output tensors and dynamic-batch models (it has no resize), so the default
 is int8 kernels with float32 I/O at a static batch of 1: tflite_int8_float_io. When the model folder lacks
 one that fits, `prepare` exports it through the normal export path (verified against Keras, recorded in the
-manifest with its golden vectors) before the bundle is built. Golden vectors: LiteRT's default path (XNNPACK).
+manifest with its golden vectors), from the data, labels and pixel mapping the manifest recorded, before the
+bundle is built. Golden vectors: LiteRT's default path (XNNPACK).
 """
 
 from __future__ import annotations
@@ -65,7 +66,6 @@ def prepare(*, model_dir: Path, fmt: str, named: bool) -> None:
     if not _missing(model_dir=model_dir, fmt=fmt, named=named):
         return
     from edgedigits.config import ExportConfig
-    from edgedigits.data import load_mnist
     from edgedigits.export import export_model
     from edgedigits.manifest import read_manifest
     from edgedigits.quiet import import_tensorflow_quietly
@@ -81,7 +81,28 @@ def prepare(*, model_dir: Path, fmt: str, named: bool) -> None:
     config = ExportConfig(**{key: calibration[name] for key, name in
                              (("calibration_samples", "samples"), ("calibration_seed", "seed")) if name in calibration})
     import_tensorflow_quietly()
-    export_model(model_dir=model_dir, formats=(fmt,), config=config, mnist=load_mnist())
+    export_model(model_dir=model_dir, formats=(fmt,), config=config, options=recorded_options(read_manifest(model_dir)))
+
+
+def recorded_options(manifest: dict):
+    """The data, labels and pixel mapping the folder's export recorded, as `export_model` takes them, so the
+    extra format is calibrated, checked and given golden vectors exactly like the others (a user model's own
+    .npz/folder/IDX data; MNIST where the manifest says MNIST)."""
+    from edgedigits.export_data import MNIST_CALIBRATION, DataOptions
+    from edgedigits.pixels import Preprocessing
+
+    data = manifest.get("data") or {}
+    test = data.get("test") or {"kind": "mnist test"}
+    calibration = data.get("calibration") or next(
+        (entry["calibration"] for entry in manifest["artifacts"].values() if entry.get("calibration")), {})
+    source = calibration.get("source", MNIST_CALIBRATION)
+    preprocessing = Preprocessing.from_manifest(manifest.get("preprocessing"))
+    return DataOptions(
+        test_data=None if test.get("kind") == "mnist test" else test["source"],
+        calibration_data=None if source == MNIST_CALIBRATION else source.rsplit(": seeded random sample", 1)[0],
+        labels=tuple(manifest["labels"]) if "labels" in manifest else None,
+        pixel_scale=preprocessing.scale, pixel_offset=preprocessing.offset,
+        channel_order=preprocessing.channel_order)
 
 
 def build(context) -> dict[str, bytes]:

@@ -1,20 +1,23 @@
 // The page: prove the model answers like `edgedigits bench` (golden vectors), then classify drawn or
-// uploaded digits through the MNIST recipe and report the latency. Everything it knows comes from model.json.
+// uploaded images through the model's recipe (mnist.js for digit models, pixels.js: the pixel mapping of an
+// image already at the model's size, for others) and report the latency. Everything it knows comes from
+// model.json.
 //
 // Contract (tests and users rely on it), all on document.body.dataset:
 //   selftest        "pass" | "fail" once the self-test ran (selftestReason: why it failed; also shown)
 //   selftestMaxAbs  the largest |output - recorded output| seen over the golden inputs
 //   prediction      top label of the last classified image; probabilities: JSON array of every class
+//                   (softmax of the outputs for a logits model; the self-test compares raw outputs)
 //   error           message of the last image that could not be classified (also shown)
 //   latencyMs       median latency of one inference (ms), measured after the self-test
 // index.html?image=URL classifies that same-origin image on load; ?rounds=N sets the latency rounds.
-import { pixelsFromBlob, toModelInput, PreprocessError, FRAME } from './mnist.js';
 
 const body = document.body;
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 let classifier = null;  // set once the model is loaded
 let config = null;
+let recipe = null;  // the preprocessing module named by model.json (preprocess.module)
 let lane = Promise.resolve();  // one model call at a time: a drawing made during the latency runs waits its turn
 
 /** Run `task` after every task queued before it; its result (or error) is the caller's. */
@@ -90,16 +93,17 @@ async function preprocessSelfTest() {
   const cases = config.preprocess_golden;
   const index = (await (await fetchOk(cases.index)).text()).trim().split('\n').map((line) => line.split(' '));
   const rgba = new Uint8Array(await (await fetchOk(cases.rgba)).arrayBuffer());
-  const expected = await fetchFloats(cases.expected, index.length * FRAME * FRAME);
+  const frameSize = product(config.input.shape);
+  const expected = await fetchFloats(cases.expected, index.length * frameSize);
   let offset = 0, worst = 0;
   for (const [i, [name, width, height]] of index.entries()) {
     const size = Number(width) * Number(height) * 4;
-    const frame = toModelInput(rgba.subarray(offset, offset + size), Number(width), Number(height), name);
+    const frame = recipe.toModelInput(rgba.subarray(offset, offset + size), Number(width), Number(height), name);
     offset += size;
     for (let k = 0; k < frame.length; k++) {
-      const difference = Math.abs(frame[k] - expected[i * FRAME * FRAME + k]);
+      const difference = Math.abs(frame[k] - expected[i * frameSize + k]);
       if (!(difference <= cases.tolerance)) {
-        return { ok: false, reason: `preprocessing case ${name}, pixel ${k}: ${frame[k]} vs Python ${expected[i * FRAME * FRAME + k]} `
+        return { ok: false, reason: `preprocessing case ${name}, pixel ${k}: ${frame[k]} vs Python ${expected[i * frameSize + k]} `
           + `(|Δ| ${difference.toExponential(2)} > tolerance ${cases.tolerance})` };
       }
       worst = Math.max(worst, difference);
@@ -112,6 +116,7 @@ async function selfTest() {
   try {
     config = await (await fetchOk('model.json')).json();
     $('meta').textContent = `${config.model} · ${config.format} · ${config.runtime.title} ${config.runtime.version}`;
+    recipe = await import(`./${config.preprocess.module}`);
     const started = performance.now();
     const { loadClassifier } = await import('./runtime.js');
     classifier = await loadClassifier(config);
@@ -130,9 +135,10 @@ async function selfTest() {
 /** Preprocess, run, show: the one path for drawings, uploads and ?image=. */
 async function classify(pixels, name) {
   if (!classifier) throw new Error('the model is not loaded (see the self-test result)');
-  const input = toModelInput(pixels.rgba, pixels.width, pixels.height, name);
+  const input = recipe.toModelInput(pixels.rgba, pixels.width, pixels.height, name);
   showSeen(input);
-  const probabilities = await exclusive(() => classifier.run(input));
+  const outputs = await exclusive(() => classifier.run(input));
+  const probabilities = config.output_kind === 'logits' ? softmax(outputs) : outputs;
   const best = argmax(probabilities);
   body.dataset.prediction = config.labels[best];
   body.dataset.probabilities = JSON.stringify(Array.from(probabilities));
@@ -146,16 +152,29 @@ async function classifySafely(getPixels, name) {
   try {
     await classify(await getPixels(), name);
   } catch (err) {
-    showError(err instanceof PreprocessError ? err.message : `${name}: ${err && err.message ? err.message : err}`);
+    showError(recipe && err instanceof recipe.PreprocessError ? err.message : `${name}: ${err && err.message ? err.message : err}`);
   }
 }
 
+/** Logits -> probabilities (max subtracted), for a model whose manifest says it outputs logits. */
+function softmax(logits) {
+  const top = Math.max(...logits);
+  const e = Array.from(logits, (z) => Math.exp(z - top));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return Float32Array.from(e, (v) => v / sum);
+}
+
+/** The model's input mapped back to 8-bit pixels (the manifest's scale, offset and channel order). */
 function showSeen(input) {
+  const { scale, offset, channel_order: order } = config.preprocess;
+  const [, height, width, channels] = config.input.shape;
   const context = $('seen').getContext('2d');
-  const image = context.createImageData(FRAME, FRAME);
-  for (let i = 0; i < input.length; i++) {
-    const v = Math.round(input[i] * 255);
-    image.data.set([v, v, v, 255], 4 * i);
+  const image = context.createImageData(width, height);
+  const pixel = (v) => Math.min(255, Math.max(0, Math.round((v - offset) / scale)));
+  for (let i = 0; i < width * height; i++) {
+    const c = Array.from({ length: channels }, (_, k) => pixel(input[i * channels + k]));
+    const rgb = channels === 1 ? [c[0], c[0], c[0]] : (order === 'bgr' ? [c[2], c[1], c[0]] : c);
+    image.data.set([...rgb, 255], 4 * i);
   }
   context.putImageData(image, 0, 0);
 }
@@ -240,7 +259,7 @@ function setUpPad() {
   });
   $('file').addEventListener('change', (event) => {
     const [file] = event.target.files;
-    if (file) classifySafely(() => pixelsFromBlob(file, file.name), file.name);
+    if (file) classifySafely(() => recipe.pixelsFromBlob(file, file.name), file.name);
   });
 }
 
@@ -257,7 +276,7 @@ async function main() {
     if (url.origin !== location.origin) {
       showError(`${image}: only images from this server can be classified (${location.origin})`);
     } else {
-      await classifySafely(async () => pixelsFromBlob(await (await fetchOk(url)).blob(), image), image);
+      await classifySafely(async () => recipe.pixelsFromBlob(await (await fetchOk(url)).blob(), image), image);
     }
   }
   await exclusive(measureLatency);
