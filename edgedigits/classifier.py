@@ -58,18 +58,21 @@ def describe_classifier(model, *, source: str) -> ClassifierShape:
     if len(out_shape) != 2 or out_shape[1] is None or out_shape[1] < 2:
         raise UsageError(f"{source}: output shape {out_shape} is not [N, K] class scores with K >= 2 "
                          "(sequence, detection and regression outputs are not supported)")
-    return ClassifierShape((height, width, channels), out_shape[1], _output_kind(model, (height, width, channels)))
+    return ClassifierShape((height, width, channels), out_shape[1],
+                           _output_kind(model, (height, width, channels), source))
 
 
-def _output_kind(model, input_shape: tuple[int, int, int]) -> str:
+def _output_kind(model, input_shape: tuple[int, int, int], source: str) -> str:
     """Softmax inside the model, or logits: the last layer's activation when it says, else the numbers (rows of
     probabilities are non-negative and sum to 1 on any input)."""
     activation = getattr(model.layers[-1], "activation", None) if model.layers else None
     name = getattr(activation, "__name__", "")
     if name == "softmax" or type(model.layers[-1]).__name__ == "Softmax":
         return PROBABILITIES
+    from edgedigits.runtimes.keras_rt import run_keras_model
+
     probe = np.random.default_rng(0).random((4, *input_shape), dtype=np.float32)
-    values = np.asarray(model(probe, training=False), dtype=np.float64)
+    values = run_keras_model(model, probe, source).astype(np.float64)
     if values.min() >= 0 and np.allclose(values.sum(axis=1), 1.0, atol=1e-3):
         return PROBABILITIES
     return LOGITS

@@ -89,7 +89,7 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
     copied to `model_dir/model.keras` together with the artifacts, only when all of them passed. MNIST (`mnist`,
     loaded when needed) is the default data of digit-shaped models; `options` names the user's data and
     preprocessing (edgedigits.export_data)."""
-    from edgedigits.runtimes.keras_rt import load_keras_model
+    from edgedigits.runtimes.keras_rt import load_keras_model, run_keras_model
 
     model_dir = ensure_writable_dir(model_dir)
     source = Path(keras_file) if keras_file is not None else model_dir / MODEL_FILE
@@ -105,7 +105,7 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
                        needs_calibration=any(ARTIFACTS[name].calibrated for name in formats))
 
     images, labels = data.test.images[:config.verify_samples], data.test.labels[:config.verify_samples]
-    reference = np.asarray(model(images, training=False), dtype=np.float32)
+    reference = run_keras_model(model, images, source)
     if classifier.output == LOGITS:
         reference = softmax(reference)
     calibration, calibration_images = data.calibration, data.calibration_images
@@ -138,7 +138,7 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
                 on_artifact(name, entry)
 
         # tf2onnx's lesson: re-run the source model to make sure conversion did not trash it.
-        again = np.asarray(model(images, training=False), dtype=np.float32)
+        again = run_keras_model(model, images, source)
         if not np.array_equal(softmax(again) if classifier.output == LOGITS else again, reference):
             raise CheckFailed(f"{source}: Keras model changed during export")
 

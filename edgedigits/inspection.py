@@ -30,12 +30,15 @@ def _spec_json(name: str, shape, dtype: str) -> dict:
 
 def _inspect_tflite(path: Path) -> dict:
     from edgedigits.embed.mcu.arena import estimate_arena  # the microcontroller target owns the estimate
+    from edgedigits.int8_spec import int8_spec_violations
     from edgedigits.tflite_graph import read_tflite_graph
 
     from edgedigits.artifacts.tflite_converter import SHAPE_OPS
     from edgedigits.runtimes import tflm_rt
 
     graph = read_tflite_graph(path)
+    # Before any runtime prepares the graph: a broken rule is named here even when TFLM runs the file anyway.
+    violations = int8_spec_violations(graph)
     arena = estimate_arena(graph)
     measured = tflm_rt.measure(path)
     return {
@@ -46,6 +49,8 @@ def _inspect_tflite(path: Path) -> dict:
         "parameters": graph.parameter_count(),
         "dynamic_tensors": sorted(t.spec.name for t in graph.tensors.values() if -1 in t.spec.shape),
         "shape_ops": sorted(set(graph.op_counts()) & SHAPE_OPS),
+        # LiteRT's int8 quantization spec, one line per offending tensor (XNNPACK refuses such a file).
+        "quantization_violations": violations,
         "arena_estimate_bytes": arena.suggested_arena_bytes,
         "peak_activation_bytes": arena.peak_activation_bytes,
         # TensorFlow Lite Micro's own interpreter on the file: the arena it really allocates, or the op it lacks.
@@ -115,7 +120,9 @@ def _inspect_onnx(path: Path) -> dict:
         parameters += size
     return {"inputs": io(graph.input), "outputs": io(graph.output),
             "operators": dict(Counter(node.op_type for node in graph.node)), "float_ops": float_ops,
-            "parameters": parameters, "opset": max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")),
+            "parameters": parameters,
+            "quantization_violations": None,  # null: LiteRT's int8 spec is checked on .tflite files only
+            "opset": max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")),
                                                    default=None)}
 
 
@@ -129,6 +136,7 @@ def _inspect_keras(path: Path) -> dict:
         "outputs": [_spec_json("output", [-1 if d is None else d for d in model.output_shape], "float32")],
         "operators": dict(Counter(type(layer).__name__ for layer in layers)),
         "float_ops": [f"{type(layer).__name__}:{layer.name}" for layer in layers],  # Keras models run in float
+        "quantization_violations": None,  # nothing quantized in a Keras file
         "parameters": int(model.count_params()),
         "keras_model_name": model.name,
     }

@@ -23,11 +23,21 @@ PARAMETERISED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPO
 
 
 @dataclass(frozen=True)
+class Quantization:
+    """A tensor's full quantization record: one scale/zero point per tensor, or one per channel along `axis`."""
+
+    scales: tuple[float, ...]
+    zero_points: tuple[int, ...]
+    axis: int  # the quantized dimension (meaningful when there is more than one scale)
+
+
+@dataclass(frozen=True)
 class Tensor:
     index: int
     spec: TensorSpec  # name, shape signature (-1: dynamic), dtype, scale/zero point, read as the runtime does
     shape: tuple[int, ...]  # as allocated for batch 1
     constant: bool  # stored in the file (weights, biases, shape constants), not in the arena
+    quantization: Quantization | None = None  # None: not quantized (no scales in the file)
 
     @property
     def dtype(self) -> str:
@@ -73,6 +83,15 @@ class TfliteGraph:
         return int(sum(np.prod(self.tensors[i].shape, dtype=np.int64) for i in counted))
 
 
+def _quantization(detail: dict) -> Quantization | None:
+    params = detail.get("quantization_parameters") or {}
+    scales = [float(s) for s in np.asarray(params.get("scales", []), dtype=np.float64).ravel()]
+    if not scales:
+        return None
+    zero_points = [int(z) for z in np.asarray(params.get("zero_points", []), dtype=np.int64).ravel()]
+    return Quantization(tuple(scales), tuple(zero_points), int(params.get("quantized_dimension", 0)))
+
+
 def read_tflite_graph(path: Path) -> TfliteGraph:
     """Tensors and operators of a `.tflite` file (batch 1); ArtifactError naming the file if unreadable."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
@@ -97,6 +116,7 @@ def read_tflite_graph(path: Path) -> TfliteGraph:
     produced = {i for op in operators for i in op.outputs}
     # A tensor no op produces and that is not a graph input lives in the file: a constant.
     tensors = {int(d["index"]): Tensor(int(d["index"]), tensor_spec(d), tuple(int(n) for n in d["shape"]),
-                                       constant=int(d["index"]) not in produced and int(d["index"]) not in input_ids)
+                                       constant=int(d["index"]) not in produced and int(d["index"]) not in input_ids,
+                                       quantization=_quantization(d))
                for d in details}
     return TfliteGraph(tensors, operators, [tensors[i] for i in input_ids], [tensors[i] for i in output_ids])

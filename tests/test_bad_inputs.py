@@ -140,6 +140,55 @@ def _animated_gif(root: Path) -> bytes:
     return path.read_bytes()
 
 
+def _bias_zero_point_broken(root: Path) -> bytes:
+    """int8.tflite with one int32 bias zero point overwritten (issue 14's fuzz hole): it loads, LiteRT's builtin
+    kernels and TFLM ignore it, XNNPACK refuses the graph when it prepares it."""
+    from tflite_edits import first_tensor, overwrite
+
+    clean = (root / "v1" / "int8.tflite").read_bytes()
+    return overwrite(clean, first_tensor(clean, "int32", min_channels=2), "zero_point", 3, -805306368)
+
+
+def _softmax_scale_tiny(root: Path) -> bytes:
+    """int8.tflite whose SOFTMAX input scale is 1e-30: TFLite Micro aborts the process while preparing it."""
+    from tflite_edits import overwrite, quantized_tensors
+
+    clean = (root / "v1" / "int8.tflite").read_bytes()
+    logits = [t for t in quantized_tensors(clean) if t.dtype == "int8" and t.channels == 1][-2]  # softmax input
+    return overwrite(clean, logits, "scale", 0, 1e-30)
+
+
+def _keras_int32_input(root: Path) -> bytes:
+    """The trained model.keras with its input layer declared int32: it loads, and fails on the first call (the
+    float convolution refuses an int32 tensor)."""
+    import io
+
+    with zipfile.ZipFile(root / "v1" / "model.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][0]["config"]["dtype"] = "int32"
+    members["config.json"] = json.dumps(config).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _digit_png(root: Path) -> None:
+    from PIL import Image
+
+    pixels = np.zeros((28, 28), np.uint8)
+    pixels[5:23, 12:16] = 255  # a "1"
+    Image.fromarray(pixels).save(root.parent / "digit.png")
+
+
+def _lone(name: str, data: Callable[[Path], bytes]) -> Callable[[Path], None]:
+    """A damaged model alone in a folder beside the artifacts (no manifest: nothing gates the loaders), and a
+    good digit image to feed it."""
+    return _both(_write(f"../lone/{name}", data), _digit_png)
+
+
 RANDOM_BYTES = bytes(hashlib.sha256(str(i).encode()).digest()[i % 32] for i in range(4096))
 TRAIN_V1 = ["train", "v1", "--epochs", "1", "--train-samples", "512"]
 DATA = lambda root: ["--data-dir", str(root.parent / "mnist")]  # noqa: E731
@@ -241,6 +290,22 @@ CASES = [
          setup=lambda r: (r.parent / "huge.png").write_bytes(_png_header(20_000, 20_000))),
     Case("predict-animated-image", lambda r: ["predict", str(r / "v1" / "int8.tflite"), IMAGE(r, "anim.gif")],
          "animated image", setup=lambda r: (r.parent / "anim.gif").write_bytes(_animated_gif(r))),
+    # --- models that load but cannot be prepared or run: one line naming the file, exit 2, never 3
+    Case("predict-bias-zero-point-xnnpack-refuses",
+         lambda r: ["predict", IMAGE(r, "lone/int8.tflite"), IMAGE(r, "digit.png")],
+         "lone/int8.tflite: cannot be loaded by tflite (unsupported zero-point value (-805306368)",
+         setup=_lone("int8.tflite", _bias_zero_point_broken)),
+    Case("bench-bias-zero-point-xnnpack-refuses", lambda r: BENCH(r), "int8.tflite: cannot be loaded by tflite",
+         setup=_replace_artifact("int8.tflite", _bias_zero_point_broken)),
+    Case("predict-tflm-would-abort-refused-first",
+         lambda r: ["predict", IMAGE(r, "lone/int8.tflite"), IMAGE(r, "digit.png"), "--kernels", "tflm"],
+         "lone/int8.tflite: TensorFlow Lite Micro crashes on this file (SIGABRT",
+         setup=_lone("int8.tflite", _softmax_scale_tiny)),
+    Case("predict-keras-loads-but-cannot-run", lambda r: ["predict", IMAGE(r, "lone/model.keras"), IMAGE(r, "digit.png")],
+         "lone/model.keras: cannot be run by keras", setup=_lone("model.keras", _keras_int32_input)),
+    Case("export-user-keras-loads-but-cannot-run",
+         lambda r: ["export", IMAGE(r, "lone/model.keras"), "--out", IMAGE(r, "lone-out")],
+         "lone/model.keras: cannot be run by keras", setup=_lone("model.keras", _keras_int32_input)),
     Case("embed-unknown-target", lambda r: ["embed", str(r / "v1"), "--target", "watch"], "watch"),
     Case("embed-out-is-the-model-folder", lambda r: ["embed", str(r / "v1"), "--target", "mcu", "--out", str(r / "v1")],
          "holds no earlier bundle"),

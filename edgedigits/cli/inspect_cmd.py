@@ -49,6 +49,12 @@ def inspect_command(
     else:
         fallbacks = escape(", ".join(report["float_ops"]) or "none")
         table.add_row("int8", f"[yellow]no[/]: float ops {fallbacks}")
+    violations = report["quantization_violations"]
+    if violations:
+        for line in violations:
+            table.add_row("[red]int8 spec[/]", escape(line))
+    elif violations is not None and any(spec.get("quantization") for spec in report["inputs"] + report["outputs"]):
+        table.add_row("int8 spec", "[green]quantization parameters follow LiteRT's int8 spec[/]")
     table.add_row("parameters", f"{report['parameters']:,}")
     table.add_row("MACs/image", f"{report['macs']:,}" if report["macs"] is not None else "unknown (model not in registry)")
     if "tflm" in report:

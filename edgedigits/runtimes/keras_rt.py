@@ -34,6 +34,18 @@ def load_keras_model(path: Path):
         raise ArtifactError(f"{path}: cannot be loaded as a Keras model ({detail})") from None
 
 
+def run_keras_model(model, images: np.ndarray, path: Path) -> np.ndarray:
+    """float32 outputs of a loaded Keras model on `images`. A model that loads but cannot run (an int32 input
+    layer in front of a float convolution loads fine and fails on the first call) is bad input: ArtifactError
+    naming the file, never an internal error."""
+    from edgedigits.runtimes import _first_line
+
+    try:
+        return np.asarray(model(images, training=False), dtype=np.float32)
+    except Exception as err:  # TensorFlow's zoo: ValueError, InvalidArgumentError, UnimplementedError, …
+        raise ArtifactError(f"{path}: cannot be run by keras ({_first_line(err)})") from None
+
+
 class KerasRuntime:
     name = "keras"
 

@@ -83,6 +83,60 @@ def _verified_flatbuffer(path: Path, data: bytes) -> None:
         raise ArtifactError(f"{path}: cannot be loaded by tflite ({detail})") from None
 
 
+# sha256 of files whose probe came back clean in this process: each distinct file pays for one child process.
+_PROBED: set[str] = set()
+PROBE_TIMEOUT_S = 120
+
+
+def _probe(data: bytes, arena_size: int) -> None:
+    """Prepare and invoke the model once, zeros in: the child process's whole job (see _probed_in_child).
+    Python-level failures are the parent's to report, in its own words; only a native abort matters here."""
+    from tflite_micro.python.tflite_micro import runtime as tflm
+
+    try:
+        interpreter = tflm.Interpreter.from_bytes(data, arena_size=arena_size)
+        detail = interpreter.get_input_details(0)
+        interpreter.set_input(np.zeros(detail["shape"], detail["dtype"]), 0)
+        interpreter.invoke()
+    except Exception:  # noqa: BLE001 - reported by the parent, which repeats the same steps in process
+        pass
+
+
+def _probed_in_child(path: Path, data: bytes, arena_size: int) -> None:
+    """TFLM's kernels stop the process on a failed TFLITE_CHECK instead of returning an error: a tiny int8
+    scale in front of SOFTMAX makes QuantizeMultiplierGreaterThanOne abort (SIGABRT) while the interpreter
+    prepares, in a file LiteRT's verifier and kernels accept (found by tests/test_fuzz_loaders.py). Which
+    parameters trip which check is TFLM's business, so rather than mirror its checks, the file is prepared and
+    run once in a child process first; a child killed by a signal means the file is refused in one line.
+    Costs one Python start (~0.3 s) per distinct file and process."""
+    import hashlib
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    digest = hashlib.sha256(data).hexdigest()
+    if digest in _PROBED:
+        return
+    command = [sys.executable, "-c", "import sys; from edgedigits.runtimes.tflm_rt import _probe; "
+               "_probe(sys.stdin.buffer.read(), int(sys.argv[1]))", str(arena_size)]
+    # The child imports this very package, wherever it was imported from here (installed or a source tree).
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, timeout=PROBE_TIMEOUT_S, env=env)
+    except subprocess.TimeoutExpired:
+        raise TFLMUnsupported(f"{path}: TensorFlow Lite Micro did not finish preparing and running it once in "
+                              f"{PROBE_TIMEOUT_S} s", None) from None
+    if done.returncode < 0:
+        name = signal.Signals(-done.returncode).name if -done.returncode in signal.valid_signals() else "a signal"
+        # TFLMUnsupported: inspect and bench report it as what TFLM cannot run, predict --kernels tflm exits 2.
+        raise TFLMUnsupported(f"{path}: TensorFlow Lite Micro crashes on this file ({name} while preparing or "
+                              "running it; TFLM trusts its input, so the file was tried in a separate process "
+                              "first)", None)
+    _PROBED.add(digest)
+
+
 class TFLMRuntime:
     name = "tflm"
 
@@ -93,6 +147,7 @@ class TFLMRuntime:
         data = self.path.read_bytes()
         _verified_flatbuffer(self.path, data)
         self.arena_size = arena_size or max(MIN_MEASURING_ARENA, 10 * len(data))
+        _probed_in_child(self.path, data, self.arena_size)
         with native_output_captured(replay_on_failure=False) as log:
             try:
                 self._interpreter = tflm.Interpreter.from_bytes(data, arena_size=self.arena_size)
