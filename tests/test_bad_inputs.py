@@ -175,6 +175,21 @@ def _keras_int32_input(root: Path) -> bytes:
     return buffer.getvalue()
 
 
+def _onnx_external_data_escaping(root: Path) -> bytes:
+    """model.onnx whose first weight is 'stored' in ../../../../etc/hostname: ONNX Runtime must refuse to read
+    outside the model's folder."""
+    import onnx
+
+    model = onnx.load(str(root / "v1" / "model.onnx"))
+    weight = model.graph.initializer[0]
+    weight.ClearField("raw_data")
+    weight.data_location = onnx.TensorProto.EXTERNAL
+    for key, value in (("location", "../../../../etc/hostname"), ("offset", "0"), ("length", "64")):
+        entry = weight.external_data.add()
+        entry.key, entry.value = key, value
+    return model.SerializeToString()
+
+
 def _digit_png(root: Path) -> None:
     from PIL import Image
 
@@ -306,6 +321,9 @@ CASES = [
     Case("export-user-keras-loads-but-cannot-run",
          lambda r: ["export", IMAGE(r, "lone/model.keras"), "--out", IMAGE(r, "lone-out")],
          "lone/model.keras: cannot be run by keras", setup=_lone("model.keras", _keras_int32_input)),
+    Case("predict-onnx-external-data-escapes-folder",
+         lambda r: ["predict", IMAGE(r, "lone/model.onnx"), IMAGE(r, "digit.png")],
+         "lone/model.onnx: cannot be loaded by onnxruntime", setup=_lone("model.onnx", _onnx_external_data_escaping)),
     Case("embed-unknown-target", lambda r: ["embed", str(r / "v1"), "--target", "watch"], "watch"),
     Case("embed-out-is-the-model-folder", lambda r: ["embed", str(r / "v1"), "--target", "mcu", "--out", str(r / "v1")],
          "holds no earlier bundle"),

@@ -2,11 +2,14 @@
 
 Two small user models are trained and exported once for the module:
 - `digits`: 28x28x1, 10 classes, with BatchNormalization and GlobalAveragePooling (MNIST data by default);
+- `digits_pm1`: the same digit model behind a Rescaling layer, exported with pixel * 2/255 - 1 (MNIST recipe, then
+  that mapping);
 - `quadrants`: 32x32x3, 4 classes named "top-left".., LOGITS output, BGR channels mapped to [-1, 1], exported
   from synthetic .npz calibration and test data (a bright square in one quadrant).
-Proofs: both MCU bundles' golden headers run through TensorFlow Lite Micro's interpreter bit for bit; both
-Android bundles' Kotlin compiled in ONE kotlinc call (the second in its own package) and their generated unit
-tests run on the JVM; sizes, labels, golden counts and the recipe checked per target, and broken copies fail.
+Proofs: the MCU bundles' golden headers run through TensorFlow Lite Micro's interpreter bit for bit; three
+Android bundles' Kotlin compiled in ONE kotlinc call (two moved to their own packages) and their generated unit
+tests run on the JVM; the web pages' self-tests in headless Chromium; sizes, labels, golden counts and the
+recipe checked per target, and broken copies fail.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from edgedigits.embed.web import litert
 QUADRANTS = ("top-left", "top-right", "bottom-left", "bottom-right")
 SIDE = 32
 RGB_PACKAGE = "com.example.edgedigits.quadrants"  # the quadrants bundle's classes, compiled beside the digit ones
+PM1_PACKAGE = "com.example.edgedigits.pm1"  # the [-1, 1] digit bundle's
 SECONDS: dict[str, float] = {}
 
 
@@ -77,6 +81,18 @@ def user_models(tmp_path_factory) -> dict[str, Path]:
     digits.save(root / "bn_gap.keras")
     export_model(model_dir=root / "digits", formats=formats, config=ExportConfig(calibration_samples=200),
                  keras_file=root / "bn_gap.keras", mnist=mnist)
+    # The same digit model fed pixel * 2/255 - 1 (--pixel-scale/--pixel-offset): a Rescaling layer maps [-1, 1]
+    # back to what it was trained on, so it stays the same function and its int8 export passes.
+    rescaled = keras.Input((28, 28, 1))
+    pm1 = keras.Model(rescaled, digits(layers.Rescaling(0.5, offset=0.5)(rescaled)), name="bn_gap_pm1")
+    pm1.save(root / "bn_gap_pm1.keras")
+    # Calibration from an .npz: export's default MNIST calibration sample is pixel / 255 whatever the mapping
+    # (edgedigits.data.calibration_sample), which clips this model's negative inputs (top-1 agreement 9 %).
+    np.savez(root / "mnist_calibration.npz", x=mnist.x_train[:500], y=mnist.y_train[:500])
+    export_model(model_dir=root / "digits_pm1", formats=formats, config=ExportConfig(calibration_samples=200),
+                 keras_file=root / "bn_gap_pm1.keras", mnist=mnist,
+                 options=DataOptions(calibration_data=str(root / "mnist_calibration.npz"), pixel_scale=1 / 127.5,
+                                     pixel_offset=-1.0))
 
     x, y = _quadrant_data(1200, seed=1)
     np.savez(root / "calibration.npz", x=x[:1000], y=y[:1000])
@@ -94,8 +110,8 @@ def user_models(tmp_path_factory) -> dict[str, Path]:
                  keras_file=root / "quadrants.keras",
                  options=DataOptions(calibration_data=str(root / "calibration.npz"), test_data=str(root / "test.npz"),
                                      labels=QUADRANTS, pixel_scale=1 / 127.5, pixel_offset=-1.0, channel_order="bgr"))
-    SECONDS["train + export two user models"] = time.perf_counter() - started
-    return {"digits": root / "digits", "quadrants": root / "quadrants"}
+    SECONDS["train + export three user models"] = time.perf_counter() - started
+    return {"digits": root / "digits", "digits_pm1": root / "digits_pm1", "quadrants": root / "quadrants"}
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +122,8 @@ def bundles(user_models, tmp_path_factory) -> dict[tuple[str, str], Path]:
     # float I/O; iOS uses it too) from the data, labels and pixel mapping the manifest recorded.
     litert.prepare(model_dir=user_models["quadrants"], fmt=litert.DEFAULT_FORMAT, named=False)
     made = {(model, target): embed_bundle(model_dir=folder, target=target, out=out / model / target)
-            for model, folder in user_models.items() for target in ("mcu", "android", "ios")}
+            for model, folder in user_models.items() for target in ("mcu", "android", "ios")
+            if model != "digits_pm1" or target == "android"}
     SECONDS["embed mcu/android/ios for both"] = time.perf_counter() - started
     return made
 
@@ -260,23 +277,25 @@ def jvm(user_models, bundles, tmp_path_factory) -> dict:
 
     _require_toolchain()
     tmp = tmp_path_factory.mktemp("jvm_user")
-    # The quadrants bundle moved to its own package (what its README says to do), so one kotlinc call builds both.
-    moved = shutil.copytree(bundles[("quadrants", "android")], tmp / "quadrants")
-    for source in moved.rglob("*.kt"):
-        source.write_text(source.read_text().replace(f"package {android.PACKAGE}\n", f"package {RGB_PACKAGE}\n", 1))
+    # Two bundles moved to their own packages (what their README says to do), so one kotlinc call builds all three.
+    folders = {"digits": bundles[("digits", "android")]}
+    for model, package in (("quadrants", RGB_PACKAGE), ("digits_pm1", PM1_PACKAGE)):
+        folders[model] = shutil.copytree(bundles[(model, "android")], tmp / model)
+        for source in folders[model].rglob("*.kt"):
+            source.write_text(source.read_text().replace(f"package {android.PACKAGE}\n", f"package {package}\n", 1))
     started = time.perf_counter()
     javac = subprocess.run(["javac", "-d", str(tmp / "stubs"), *map(str, sorted(STUBS.rglob("*.java")))],
                            capture_output=True, text=True)
     assert javac.returncode == 0, javac.stderr
-    sources = sorted(bundles[("digits", "android")].rglob("*.kt")) + sorted(moved.rglob("*.kt")) + [HARNESS]
+    sources = sorted(source for folder in folders.values() for source in folder.rglob("*.kt")) + [HARNESS]
     compiled = _kotlinc(sources, tmp / "stubs", tmp / "classes")
-    SECONDS["javac + kotlinc (two user bundles + harness)"] = time.perf_counter() - started
+    SECONDS["javac + kotlinc (three user bundles + harness)"] = time.perf_counter() - started
     assert compiled.returncode == 0, compiled.stderr[-5000:]
     # What the stub Interpreter replays: LiteRT's recorded golden outputs, looked up by the exact input bytes.
     replays = {model: _replay_folder(tmp / f"replay-{model}", load_context(
         model_dir=user_models[model], fmt="tflite_int8", kernels=android.KERNELS)) for model in user_models}
     return {"classes": tmp / "classes", "stubs": tmp / "stubs", "stdlib": STDLIB, "replays": replays,
-            "bundles": {"digits": bundles[("digits", "android")], "quadrants": moved}}
+            "bundles": folders}
 
 
 def _run_jvm(jvm, model: str, *args: str, resources: Path | None = None) -> dict[str, str]:
@@ -305,6 +324,19 @@ def test_generated_android_unit_tests_pass_on_the_jvm_for_both_user_models(jvm):
         f"{RGB_PACKAGE}.ModelInputTest.matchesPythonGoldenVectors": "PASS",
         f"{RGB_PACKAGE}.GoldenVectorTest.classifyMatchesGoldenVectors": "PASS",
         f"{RGB_PACKAGE}.GoldenVectorTest.rawOutputsMatchGoldenVectors": "PASS"}
+
+
+def test_a_digit_model_fed_minus_one_to_one_gets_the_mapping_in_its_recipe(jvm, bundles):
+    kotlin = next(bundles[("digits_pm1", "android")].rglob("MnistPreprocess.kt")).read_text()
+    assert "const val SCALE = 0.00784313725f" in kotlin and "(unit[it] * 255f) * SCALE + OFFSET" in kotlin
+    resources = bundles[("digits_pm1", "android")] / "app" / "src" / "test" / "resources"
+    expected = np.frombuffer((resources / preprocess_golden.EXPECTED_FILE).read_bytes(), "<f4")
+    assert expected.min() == -1 and expected.max() > 0.5  # mapped: the recipe gives [0, 1], background 0
+    assert _run_jvm(jvm, "digits_pm1", "test", f"{PM1_PACKAGE}.MnistPreprocessTest", "test",
+                    f"{PM1_PACKAGE}.GoldenVectorTest") == {
+        f"{PM1_PACKAGE}.MnistPreprocessTest.matchesPythonGoldenVectors": "PASS",
+        f"{PM1_PACKAGE}.GoldenVectorTest.classifyMatchesGoldenVectors": "PASS",
+        f"{PM1_PACKAGE}.GoldenVectorTest.rawOutputsMatchGoldenVectors": "PASS"}
 
 
 def test_one_changed_pixel_mapping_value_fails_the_jvm_test(jvm, tmp_path):
@@ -370,7 +402,8 @@ def _dataset(page, key: str) -> str:
     return page.evaluate(f"() => document.body.dataset.{key}")
 
 
-@pytest.mark.parametrize(("model", "golden", "cases"), [("digits", 20, 8), ("quadrants", 8, 3)])
+@pytest.mark.parametrize(("model", "golden", "cases"),
+                         [("digits", 20, 8), ("digits_pm1", 20, 8), ("quadrants", 8, 3)])
 def test_web_page_self_test_passes_in_chromium(site, page, model, golden, cases):
     page.goto(f"{site['url']}{model}/index.html?rounds=1")
     assert _dataset(page, "selftest") == "pass", page.evaluate("() => document.body.dataset.selftestReason")

@@ -199,15 +199,14 @@ def _worker(cases_file: str, results_file: str) -> None:
                                       "error": error[:300]}) + "\n")
 
 
-def _alone(case: dict) -> dict:
-    """A case rerun by itself as a real `edgedigits` process: the confirmation of a crash or hang."""
+def _alone(case: dict) -> str:
+    """A case rerun by itself as a real `edgedigits` process: how a crash or hang looks from the shell."""
     try:
         done = subprocess.run([sys.executable, "-m", "edgedigits", *case["args"]], capture_output=True, text=True,
                               timeout=CASE_TIMEOUT_S, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        return {"code": "hang", "alone": "hangs alone too"}
-    return {"code": done.returncode, "traceback": "Traceback" in done.stdout + done.stderr,
-            "alone": f"alone: exit {done.returncode}"}
+        return "hangs when run alone too"
+    return f"run alone: exit {done.returncode}, stderr {done.stderr.strip()[-300:]!r}"
 
 
 def _entries(results_file: Path) -> list[dict]:
@@ -249,8 +248,9 @@ def _run_chain(cases: list[dict], folder: Path, label: str) -> list[dict]:
         culprit = unfinished[0]  # the case the worker was running when it died or was killed
         if culprit["id"] not in {entry.get("start") for entry in _entries(results_file)}:
             raise RuntimeError(f"fuzz worker died before its first case: {stderr[-2000:]}")
-        results[culprit["id"]] = {"end": culprit["id"], "code": f"worker {worker.returncode}",
-                                  "traceback": False, **_alone(culprit)}
+        # A failure whatever the rerun says: the worker died (or hung) while running exactly this case.
+        results[culprit["id"]] = {"end": culprit["id"], "code": f"worker died {worker.returncode}",
+                                  "traceback": False, "alone": _alone(culprit)}
         remaining = unfinished[1:]
     return [results[case["id"]] | {"mutation": case["mutation"]} for case in cases]
 

@@ -52,8 +52,7 @@ def recipe_values(context: EmbedContext) -> dict:
         "digit_recipe": context.digit_recipe, "logits": context.logits,
         "preprocessor": "MnistPreprocess" if context.digit_recipe else "ModelInput",
         "width": width, "height": height, "channels": channels, "channel_order": preprocessing.channel_order,
-        "scale": f32(preprocessing.scale), "offset": f32(preprocessing.offset),
-        "default_mapping": (preprocessing.scale, preprocessing.offset) == (1 / 255, 0.0),
+        **mapping_values(context),
         "input_range": "in [{:g}, {:g}]".format(*preprocessing.input_range),
         "preprocess_shape": f"{height}x{width}x{channels}",
     }
@@ -73,8 +72,15 @@ def classifier_kotlin(context: EmbedContext) -> str:
     return render("android", "DigitClassifier.kt", **_values(context))
 
 
-def preprocess_kotlin() -> str:
-    return render("android", "MnistPreprocess.kt", package=PACKAGE, **preprocess_values())
+def mapping_values(context: EmbedContext) -> dict:
+    """The manifest's pixel mapping as the recipe templates print it (a digit model may map to e.g. [-1, 1])."""
+    preprocessing = context.preprocessing
+    return {"scale": f32(preprocessing.scale), "offset": f32(preprocessing.offset),
+            "default_mapping": (preprocessing.scale, preprocessing.offset) == (1 / 255, 0.0)}
+
+
+def preprocess_kotlin(context: EmbedContext) -> str:
+    return render("android", "MnistPreprocess.kt", package=PACKAGE, **preprocess_values(), **mapping_values(context))
 
 
 def model_input_kotlin(context: EmbedContext) -> str:
@@ -96,7 +102,7 @@ def build(context: EmbedContext) -> dict[str, bytes]:
     }
     if context.digit_recipe:
         files |= {
-            f"{SOURCE_DIR}/MnistPreprocess.kt": preprocess_kotlin().encode(),
+            f"{SOURCE_DIR}/MnistPreprocess.kt": preprocess_kotlin(context).encode(),
             f"{LOCAL_TEST_DIR}/MnistPreprocessTest.kt": render("android", "MnistPreprocessTest.kt", package=PACKAGE,
                                                                 cases=cases, **recipe).encode(),
         }

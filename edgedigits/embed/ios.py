@@ -57,10 +57,10 @@ def classifier_swift(context: EmbedContext) -> str:
     return render("ios", "DigitClassifier.swift", **_values(context))
 
 
-def preprocess_swift() -> str:
-    from edgedigits.embed.android import preprocess_values
+def preprocess_swift(context: EmbedContext) -> str:
+    from edgedigits.embed.android import mapping_values, preprocess_values
 
-    return render("ios", "MnistPreprocess.swift", **preprocess_values())
+    return render("ios", "MnistPreprocess.swift", **preprocess_values(), **mapping_values(context))
 
 
 def build(context: EmbedContext) -> dict[str, bytes]:
@@ -80,7 +80,7 @@ def build(context: EmbedContext) -> dict[str, bytes]:
     }
     if context.digit_recipe:
         files |= {
-            "Sources/MnistPreprocess.swift": preprocess_swift().encode(),
+            "Sources/MnistPreprocess.swift": preprocess_swift(context).encode(),
             "Tests/MnistPreprocessTests.swift": render("ios", "MnistPreprocessTests.swift", cases=cases,
                                                        **recipe).encode(),
         }

@@ -19,7 +19,7 @@ pixel mapping makes of them, float32 [cases, H, W, C]. Resizing itself is the ap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -163,9 +163,12 @@ def pixel_mapping_cases(preprocessing, model_inputs: np.ndarray, labels: np.ndar
 
 def bundle_cases(context) -> list[PreprocessCase]:
     """The golden preprocessing cases a bundle of `context` (EmbedContext) ships: the MNIST digit photos for the
-    digit recipe, pixel mapping cases for any other model."""
-    if context.digit_recipe:
-        return preprocess_golden_cases()
+    digit recipe (pixel / 255 unchanged; another scale/offset applied as `Preprocessing.apply_unit` does), pixel
+    mapping cases for any other model."""
+    if context.digit_recipe:  # expected: the recipe's [0,1] frame mapped as the model's input (apply_unit)
+        cases = preprocess_golden_cases()
+        mapping = context.preprocessing
+        return [replace(case, expected=mapping.apply_unit(case.expected[..., np.newaxis])[..., 0]) for case in cases]
     return pixel_mapping_cases(context.preprocessing, context.golden_pixels, context.golden_labels)
 
 

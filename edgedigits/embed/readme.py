@@ -29,7 +29,7 @@ def preprocessing_section(context: EmbedContext, generated: str | None = None) -
     step by step (straight from edgedigits.preprocess's docstring) for digit models, else the whole-image
     resize and pixel mapping. `generated`: the file that implements the mapping in this bundle (None: none)."""
     if context.digit_recipe:
-        return _mnist_section(context)
+        return _mnist_section(context, generated)
     preprocessing = context.preprocessing
     height, width, channels = preprocessing.shape
     record = context.manifest.get("preprocessing") or preprocessing.to_manifest()
@@ -59,13 +59,14 @@ def preprocessing_section(context: EmbedContext, generated: str | None = None) -
             "shrinking), run horizontally then vertically with fixed-point coefficients and an 8-bit image "
             "between the passes. Android's `Bitmap.createScaledBitmap(..., true)`, Core Graphics and a canvas "
             "`drawImage` compute different pixels. **Resizing is the app's job: the generated code does not "
-            f"resize** and refuses an image of any other size than {width}x{height}; port Pillow's `ImagingResample` (libImaging/Resample.c) or "
-            "resize where Pillow runs to feed exactly what `edgedigits bench` and `predict` fed.\n"
+            f"resize** and refuses an image of any other size than {width}x{height}; port Pillow's "
+            "`ImagingResample` (libImaging/Resample.c) or resize where Pillow runs to feed exactly what "
+            "`edgedigits bench` and `predict` fed.\n"
             f"4. Map each 8-bit value: input = {mapping}, {order}, row-major [{height}][{width}][{channels}] "
             f"({height * width * channels} floats). {made}\n")
 
 
-def _mnist_section(context: EmbedContext) -> str:
+def _mnist_section(context: EmbedContext, generated: str | None) -> str:
     """The MNIST recipe, step by step, straight from edgedigits.preprocess's docstring."""
     import edgedigits.preprocess as preprocess
 
@@ -76,10 +77,12 @@ def _mnist_section(context: EmbedContext) -> str:
     preprocessing = context.preprocessing
     mapping = ""
     if (preprocessing.scale, preprocessing.offset) != (1 / 255, 0.0):
+        done = ("The generated recipe ends with this step (its golden preprocessing vectors hold mapped values)."
+                if generated else "Apply it before `edgedigits_quantize_pixel`.")
         mapping = (f"\nThis model's input is pixel * {f32(preprocessing.scale)} + {f32(preprocessing.offset)} "
-                   "(manifest \"preprocessing\"), not the recipe's pixel / 255: map each recipe value x to "
-                   f"x * 255 * {f32(preprocessing.scale)} + {f32(preprocessing.offset)} (float32) before "
-                   "classifying; the golden inputs are already mapped.\n")
+                   "(manifest \"preprocessing\"), not the recipe's pixel / 255: each recipe value x becomes "
+                   f"(x * 255) * {f32(preprocessing.scale)} + {f32(preprocessing.offset)} in float32, as Python's "
+                   f"`Preprocessing.apply_unit` computes it. {done}\n")
     return ("Before quantizing, turn the camera/drawing image into 28x28 floats in [0,1], white digit on black, "
             "row-major, exactly as `edgedigits.preprocess` does:\n\n" + steps.strip() + "\n\n" + constants + "\n"
             + mapping)

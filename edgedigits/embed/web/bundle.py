@@ -79,7 +79,7 @@ def model_config(context: EmbedContext, runtime: WebRuntime, *, version: str, mo
 
 
 def build(context: EmbedContext, runtime: WebRuntime) -> dict[str, bytes]:
-    from edgedigits.embed.android import recipe_values
+    from edgedigits.embed.android import mapping_values, recipe_values
     from edgedigits.embed.preprocess_golden import bundle_cases, golden_files
     from edgedigits.embed.readme import golden_paragraph, io_table, preprocessing_section
 
@@ -93,7 +93,8 @@ def build(context: EmbedContext, runtime: WebRuntime) -> dict[str, bytes]:
             "width": recipe["width"], "height": recipe["height"]}
     if context.digit_recipe:
         pad = {"heading": "Draw a digit", "pad_width": 280, "pad_height": 280, "pad_label": "draw one digit"}
-        recipe_module = {"mnist.js": render_bytes("web", "mnist.js", **_preprocess_values())}
+        recipe_module = {"mnist.js": render_bytes("web", "mnist.js", **_preprocess_values(),
+                                                  **mapping_values(context))}
     else:  # the pad is the model's size: a drawing needs no resize, which the page does not do
         pad = {"heading": f"Draw or upload a {recipe['width']}x{recipe['height']} image", "pad_width": recipe["width"],
                "pad_height": recipe["height"], "pad_label": f"draw at {recipe['width']}x{recipe['height']}"}
