@@ -108,7 +108,9 @@ def export_data(*, classifier: ClassifierShape, options: DataOptions, config: Ex
                        "source": MNIST_CALIBRATION}
 
         def draw() -> np.ndarray:
-            return calibration_sample(mnist, samples=config.calibration_samples, seed=config.calibration_seed)
+            # The MNIST sample is pixel / 255; the model may want another mapping (--pixel-scale/--pixel-offset).
+            sample = calibration_sample(mnist, samples=config.calibration_samples, seed=config.calibration_seed)
+            return preprocessing.apply_unit(sample)
 
     def calibration_images() -> np.ndarray:
         if not cache:

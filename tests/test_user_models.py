@@ -322,3 +322,21 @@ def test_predict_json_schema(exported, user_files, tmp_path):
     digit = json.loads(cli("predict", str(exported / "bn_gap" / "int8.tflite"), str(tmp_path / "photo.png"),
                            "--json").output)
     assert tuple(digit) == JSON_KEYS["report"] and digit["predictions"][0]["input"]["shape"] == [28, 28, 1]
+
+
+def test_mnist_calibration_follows_the_pixel_mapping(mnist):
+    """A digit model fed [-1, 1] is calibrated on [-1, 1] MNIST images, not on pixel / 255."""
+    from edgedigits.classifier import ClassifierShape
+    from edgedigits.config import ExportConfig
+    from edgedigits.export_data import DataOptions, export_data
+
+    shape = ClassifierShape((28, 28, 1), 10, "probabilities")
+    options = DataOptions(pixel_scale=2 / 255, pixel_offset=-1.0)
+    data = export_data(classifier=shape, options=options, config=ExportConfig(calibration_samples=50),
+                       needs_calibration=True, mnist=mnist, source="test")
+    calibration = data.calibration_images()
+    assert calibration.shape == (50, 28, 28, 1) and calibration.min() == -1.0 and calibration.max() == 1.0
+    assert data.test.images.min() == -1.0 and data.test.images.max() == 1.0
+    default = export_data(classifier=shape, options=DataOptions(), config=ExportConfig(calibration_samples=50),
+                          needs_calibration=True, mnist=mnist, source="test").calibration_images()
+    np.testing.assert_allclose(default * 2 - 1, calibration, atol=2e-7)  # same images, mapped in float32
