@@ -321,6 +321,8 @@ CASES = [
     Case("export-user-keras-loads-but-cannot-run",
          lambda r: ["export", IMAGE(r, "lone/model.keras"), "--out", IMAGE(r, "lone-out")],
          "lone/model.keras: cannot be run by keras", setup=_lone("model.keras", _keras_int32_input)),
+    Case("explain-sweep-keras-cannot-run", lambda r: ["explain", str(r / "v1"), "--calibration-sweep", "10"],
+         "v1/model.keras: cannot be run by keras", setup=_write("v1/model.keras", _keras_int32_input)),
     Case("predict-onnx-external-data-escapes-folder",
          lambda r: ["predict", IMAGE(r, "lone/model.onnx"), IMAGE(r, "digit.png")],
          "lone/model.onnx: cannot be loaded by onnxruntime", setup=_lone("model.onnx", _onnx_external_data_escaping)),

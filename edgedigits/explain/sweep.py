@@ -33,7 +33,7 @@ def calibration_sweep(*, model_dir: Path, sizes: tuple[int, ...], mnist, format_
     """Agreement with Keras and accuracy of `format_name` calibrated on each of `sizes` training images."""
     from edgedigits.artifacts import ARTIFACTS, ExportContext
     from edgedigits.data import calibration_sample, scale
-    from edgedigits.runtimes.keras_rt import load_keras_model
+    from edgedigits.runtimes.keras_rt import load_keras_model, run_keras_model
     from edgedigits.train import MODEL_FILE
 
     artifact = ARTIFACTS[format_name]
@@ -46,7 +46,7 @@ def calibration_sweep(*, model_dir: Path, sizes: tuple[int, ...], mnist, format_
     model = load_keras_model(source)
     count = test_samples or len(mnist.x_test)
     images, labels = scale(mnist.x_test[:count]), mnist.y_test[:count]
-    reference = np.asarray(model(images, training=False), dtype=np.float32)
+    reference = run_keras_model(model, images, source)
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="edgedigits-sweep-") as scratch:

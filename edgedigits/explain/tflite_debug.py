@@ -115,7 +115,7 @@ def keep_float_file(source: Path, keep_float: tuple[str, ...]) -> str:
 def debug_tflite(*, model_dir: Path, entry: dict, mnist, keep_float: tuple[str, ...] = (),
                  output_dir: Path | None = None, test_samples: int | None = None) -> Explanation:
     from edgedigits.data import calibration_sample, scale
-    from edgedigits.runtimes.keras_rt import load_keras_model
+    from edgedigits.runtimes.keras_rt import load_keras_model, run_keras_model
     from edgedigits.train import MODEL_FILE
 
     path = Path(model_dir) / entry["file"]
@@ -144,7 +144,7 @@ def debug_tflite(*, model_dir: Path, entry: dict, mnist, keep_float: tuple[str, 
         atomic_write_bytes(destination, content)
         count = test_samples or len(mnist.x_test)
         test_images, labels = scale(mnist.x_test[:count]), mnist.y_test[:count]
-        reference = np.asarray(model(test_images, training=False), dtype=np.float32)
+        reference = run_keras_model(model, test_images, Path(model_dir) / MODEL_FILE)
         explanation.trade = [
             {"model": "all int8", **evaluate(path, "tflite", test_images, labels, reference)},
             {"model": f"float: {', '.join(keep_float)}", **evaluate(destination, "tflite", test_images, labels, reference)},
