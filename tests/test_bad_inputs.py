@@ -190,6 +190,20 @@ def _onnx_external_data_escaping(root: Path) -> bytes:
     return model.SerializeToString()
 
 
+def _keras_config_bomb(root: Path) -> bytes:
+    """model.keras whose config.json inflates to 80 MiB (trailing spaces: still valid JSON) from ~80 KB."""
+    import io
+
+    with zipfile.ZipFile(root / "v1" / "model.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["config.json"] += b" " * (80 * 2**20)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
 def _digit_png(root: Path) -> None:
     from PIL import Image
 
@@ -323,6 +337,8 @@ CASES = [
          "lone/model.keras: cannot be run by keras", setup=_lone("model.keras", _keras_int32_input)),
     Case("explain-sweep-keras-cannot-run", lambda r: ["explain", str(r / "v1"), "--calibration-sweep", "10"],
          "v1/model.keras: cannot be run by keras", setup=_write("v1/model.keras", _keras_int32_input)),
+    Case("inspect-keras-config-inflates-to-80-mib", lambda r: ["inspect", IMAGE(r, "lone/model.keras")],
+         "lone/model.keras: archive member 'config.json' inflates to 83,", setup=_lone("model.keras", _keras_config_bomb)),
     Case("predict-onnx-external-data-escapes-folder",
          lambda r: ["predict", IMAGE(r, "lone/model.onnx"), IMAGE(r, "digit.png")],
          "lone/model.onnx: cannot be loaded by onnxruntime", setup=_lone("model.onnx", _onnx_external_data_escaping)),

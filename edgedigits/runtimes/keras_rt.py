@@ -12,9 +12,15 @@ from edgedigits.quiet import import_tensorflow_quietly
 from edgedigits.runtimes import TensorSpec, check_input, predict_in_chunks
 
 
+# Keras reads config.json (and, on some paths, the weights) whole into memory: sizes are checked in the zip's
+# directory first, so a small file that inflates to gigabytes is refused before it is read.
+MAX_JSON_BYTES = 64 * 2**20  # a Keras config is kilobytes
+BOMB_BYTES, BOMB_RATIO = 256 * 2**20, 100  # weights compress about 1.1x; 100x over 256 MiB is a zip bomb
+
+
 def load_keras_model(path: Path):
-    """Load a `.keras` file safely: a real zip, no member escaping the archive, Keras `safe_mode=True`
-    (refuses Lambda layers carrying arbitrary Python code)."""
+    """Load a `.keras` file safely: a real zip, no member escaping the archive or inflating far beyond its
+    size, Keras `safe_mode=True` (refuses Lambda layers carrying arbitrary Python code)."""
     import_tensorflow_quietly()
     import keras
 
@@ -24,9 +30,14 @@ def load_keras_model(path: Path):
     if not zipfile.is_zipfile(path):
         raise ArtifactError(f"{path}: not a Keras model file (not a .keras zip archive)")
     with zipfile.ZipFile(path) as archive:
-        for member in archive.namelist():
+        for info in archive.infolist():
+            member = info.filename
             if member.startswith("/") or ".." in Path(member).parts:
                 raise ArtifactError(f"{path}: archive member '{member}' escapes the archive folder")
+            if (member.endswith(".json") and info.file_size > MAX_JSON_BYTES) or \
+                    (info.file_size > BOMB_BYTES and info.file_size > BOMB_RATIO * max(info.compress_size, 1)):
+                raise ArtifactError(f"{path}: archive member '{member}' inflates to {info.file_size:,} bytes from "
+                                    f"{info.compress_size:,}; refused before reading it")
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as err:  # Keras raises ValueError, KeyError, OSError … for a damaged or unsafe archive
