@@ -68,5 +68,6 @@ class BenchConfig:
     tflm: str = "int8"
     # TFLM runs its reference kernels one image at a time (~2.5 ms per v3 image on this CPU): its rows use the
     # first `tflm_images` evaluation images (0 = all), compared with Keras on the same images.
-    tflm_images: int = 2000
+    # 1,000 keeps `bench artifacts/` (v1-v3, 9 TFLM rows) under a minute on 2 cores; 0 runs all (README: 10k).
+    tflm_images: int = 1000
     max_examples: int = 32  # disagreeing digits kept per artifact for the report's image grid
