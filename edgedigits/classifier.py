@@ -16,6 +16,7 @@ import numpy as np
 from edgedigits.errors import UsageError
 
 PROBABILITIES, LOGITS = "probabilities", "logits"
+MAX_CLASSES = 256  # a class index fits one byte (golden vectors, bundles)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ def describe_classifier(model, *, source: str) -> ClassifierShape:
                          "height and width (devices need static shapes)")
     if channels not in (1, 3):
         raise UsageError(f"{source}: input has {channels} channels; supported are 1 (gray) and 3 (RGB)")
+    if len(out_shape) == 2 and out_shape[1] is not None and out_shape[1] > MAX_CLASSES:
+        raise UsageError(f"{source}: {out_shape[1]} classes; edgedigits supports at most {MAX_CLASSES} (golden "
+                         "vectors and bundles store a class in one byte)")
     if len(out_shape) != 2 or out_shape[1] is None or out_shape[1] < 2:
         raise UsageError(f"{source}: output shape {out_shape} is not [N, K] class scores with K >= 2 "
                          "(sequence, detection and regression outputs are not supported)")

@@ -17,6 +17,7 @@ reader knows which data the numbers are about.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -108,7 +109,7 @@ def _read_idx(path: Path, dims: int) -> np.ndarray:
 
 
 def _idx_pair(path: Path, spec: str) -> tuple[Path, Path]:
-    if "," in spec:
+    if "," in spec and not Path(spec).exists():
         first, second = (Path(part.strip()) for part in spec.split(",", 1))
         return first, second
     images = sorted(p for p in path.iterdir() if "idx3" in p.name)
@@ -148,16 +149,19 @@ def load_image_folder(path: Path, spec: DataSpec = DataSpec()) -> EvalData:
     labels = np.asarray([label for label, _ in files], dtype=np.int64)
     counts = {spec.labels[k]: int(v) for k, v in zip(*np.unique(labels, return_counts=True))}
     images, labels = _checked(pixels, labels, str(path), spec)
+    # One digest for the folder: every (relative name, file sha256), sorted, so a changed folder is noticed.
+    listing = "\n".join(f"{file.relative_to(path).as_posix()} {sha256_file(file)}" for _, file in files)
+    digest = hashlib.sha256(listing.encode("utf-8")).hexdigest()
     return EvalData(images, labels, {"kind": "image folder", "source": str(path), "images": len(labels),
-                                     "per_label": counts})
+                                     "sha256": digest, "per_label": counts})
 
 
 def load_labelled(data: Path | str, spec: DataSpec = DataSpec(), *, option: str = "--data") -> EvalData:
     """The user's labelled images at `data` (see module docstring), as the model's input."""
     text = str(data)
-    path = Path(text.split(",", 1)[0]) if "," in text else Path(text)
-    if "," in text:
-        return load_idx(path, text, spec)
+    if "," in text and not Path(text).exists():  # 'images,labels': an IDX pair (a path may contain commas)
+        return load_idx(Path(text.split(",", 1)[0]), text, spec)
+    path = Path(text)
     if not path.exists():
         raise DataError(f"{path}: {option} path not found")
     if path.is_file():

@@ -151,7 +151,8 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
         manifest = {
             "schema_version": SCHEMA_VERSION,
             # The registry name for the built-ins; the folder's name for the user's own models.
-            "model": model.name if model.name in MODELS else model_dir.name,
+            "model": model.name if keras_file is None and model.name in MODELS and model_dir.name == model.name
+            else model_dir.name,
             "source": {"file": MODEL_FILE, "sha256": source_sha256},
             "classifier": classifier.to_json(),
             "preprocessing": data.spec.preprocessing.to_manifest(),

@@ -53,9 +53,19 @@ def read_labels(path: Path) -> tuple[str, ...]:
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: cannot read labels file ({err.strerror if isinstance(err, OSError) else err})") \
             from None
+    if not labels:
+        raise DataError(f"{path}: labels file is empty (one label per line, in output order)")
     if len(set(labels)) != len(labels):
         raise DataError(f"{path}: labels must be unique")
     return labels
+
+
+def _absolute(spec: str) -> str:
+    """Data paths as the manifest records them: absolute, so bench and embed find them from any folder."""
+    path = Path(spec)
+    if not path.exists() and "," in spec:  # an IDX pair
+        return ",".join(str(Path(part.strip()).resolve()) for part in spec.split(",", 1))
+    return str(path.resolve())
 
 
 def _sample(images: np.ndarray, samples: int, seed: int) -> np.ndarray:
@@ -67,7 +77,7 @@ def _sample(images: np.ndarray, samples: int, seed: int) -> np.ndarray:
 def export_data(*, classifier: ClassifierShape, options: DataOptions, config: ExportConfig, needs_calibration: bool,
                 mnist: Mnist | None = None, source: str) -> ExportData:
     """Resolve the data for exporting a model of shape `classifier`; UsageError/DataError in one line."""
-    labels = options.labels or (LABELS if classifier.classes == 10 else None)
+    labels = options.labels if options.labels is not None else (LABELS if classifier.classes == 10 else None)
     if labels is None:
         raise UsageError(f"{source}: the model has {classifier.classes} classes; name them with --labels FILE "
                          "(one label per line, in output order)")
@@ -89,7 +99,7 @@ def export_data(*, classifier: ClassifierShape, options: DataOptions, config: Ex
         mnist = load_mnist()
 
     if options.test_data is not None:
-        test = load_labelled(options.test_data, spec, option="--test-data")
+        test = load_labelled(_absolute(options.test_data), spec, option="--test-data")
     else:
         test = EvalData(preprocessing.apply(mnist.x_test[..., None]), mnist.y_test.astype(np.int64),
                         {"kind": "mnist test", "source": mnist.source, "images": int(len(mnist.y_test))})
@@ -97,7 +107,7 @@ def export_data(*, classifier: ClassifierShape, options: DataOptions, config: Ex
     cache: list[np.ndarray] = []
     if options.calibration_data is not None:
         calibration = {"samples": config.calibration_samples, "seed": config.calibration_seed,
-                       "source": f"{options.calibration_data}: seeded random sample without replacement"}
+                       "source": f"{_absolute(options.calibration_data)}: seeded random sample without replacement"}
 
         def draw() -> np.ndarray:
             loaded = load_labelled(options.calibration_data, spec, option="--calibration-data")

@@ -42,6 +42,9 @@ def resolve_sources(model: str, *, artifacts_dir: Path, out: Path | None = None)
         raise UsageError(f"{path}: file not found")
     # artifacts/mine/model.keras -> "mine"; anything/digits_v4.keras -> "digits_v4".
     name = path.parent.name if path.stem == "model" and path.parent.name else path.stem
+    if out is None and name in MODELS and path.resolve() != (Path(artifacts_dir) / name / "model.keras").resolve():
+        raise UsageError(f"{path}: would export into {Path(artifacts_dir) / name}, the built-in {name}'s folder; "
+                         "choose a folder with --out")
     model_dir = Path(out) if out is not None else Path(artifacts_dir) / name
     return [ModelSource(model_dir.name, model_dir, keras_file=path)]
 

@@ -212,6 +212,24 @@ def _digit_png(root: Path) -> None:
     Image.fromarray(pixels).save(root.parent / "digit.png")
 
 
+def _model_bytes(root: Path) -> bytes:
+    return (root / "v1" / "model.keras").read_bytes()
+
+
+def _npz_without_y(root: Path) -> None:
+    np.savez(root.parent / "nolabels.npz", x=np.zeros((4, 28, 28), np.uint8))
+
+
+def _edit_manifest(change: Callable[[dict], None]) -> Callable[[Path], None]:
+    def setup(root: Path) -> None:
+        path = root / "v1" / "manifest.json"
+        manifest = json.loads(path.read_text())
+        change(manifest)
+        path.write_text(json.dumps(manifest))
+
+    return setup
+
+
 def _lone(name: str, data: Callable[[Path], bytes]) -> Callable[[Path], None]:
     """A damaged model alone in a folder beside the artifacts (no manifest: nothing gates the loaders), and a
     good digit image to feed it."""
@@ -342,6 +360,28 @@ CASES = [
     Case("predict-onnx-external-data-escapes-folder",
          lambda r: ["predict", IMAGE(r, "lone/model.onnx"), IMAGE(r, "digit.png")],
          "lone/model.onnx: cannot be loaded by onnxruntime", setup=_lone("model.onnx", _onnx_external_data_escaping)),
+    # --- the user's own models and data
+    Case("export-data-options-on-a-builtin", lambda r: ["export", "v1", *OUT(r), "--pixel-offset", "-1"],
+         "are for your own .keras; v1-v3 keep the MNIST data"),
+    Case("export-keras-named-like-a-builtin", lambda r: ["export", IMAGE(r, "mine/v1.keras"), *OUT(r)],
+         "the built-in v1's folder; choose a folder with --out", setup=_write("../mine/v1.keras", _model_bytes)),
+    Case("export-empty-labels-file",
+         lambda r: ["export", IMAGE(r, "mine/digits.keras"), "--labels", IMAGE(r, "labels.txt"), *OUT(r)],
+         "labels.txt: labels file is empty",
+         setup=_both(_write("../mine/digits.keras", _model_bytes), _write("../labels.txt", b"\n \n"))),
+    Case("export-labels-do-not-match-the-outputs",
+         lambda r: ["export", IMAGE(r, "mine/digits.keras"), "--labels", IMAGE(r, "labels.txt"), *OUT(r)],
+         "--labels: 3 labels for a model with 10 outputs",
+         setup=_both(_write("../mine/digits.keras", _model_bytes), _write("../labels.txt", b"a\nb\nc\n"))),
+    Case("export-user-npz-test-data-without-y",
+         lambda r: ["export", IMAGE(r, "mine/digits.keras"), "--test-data", IMAGE(r, "nolabels.npz"), *OUT(r)],
+         "nolabels.npz", setup=_both(_write("../mine/digits.keras", _model_bytes), _npz_without_y)),
+    Case("train-model-file-function-named-like-a-builtin",
+         lambda r: ["train", "--model-file", IMAGE(r, "mine.py") + ":v2", *OUT(r)], "'v2' is a built-in model's name",
+         setup=_write("../mine.py", b"def v2():\n    raise SystemExit('never called')\n")),
+    Case("explain-model-with-its-own-pixel-mapping", lambda r: ["explain", str(r / "v1" / "int8.tflite")],
+         "this model has its own pixel mapping (bench and inspect do support it)",
+         setup=_edit_manifest(lambda m: m["preprocessing"].update(scale=2 / 255, offset=-1.0))),
     Case("embed-unknown-target", lambda r: ["embed", str(r / "v1"), "--target", "watch"], "watch"),
     Case("embed-out-is-the-model-folder", lambda r: ["embed", str(r / "v1"), "--target", "mcu", "--out", str(r / "v1")],
          "holds no earlier bundle"),

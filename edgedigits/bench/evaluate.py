@@ -107,7 +107,7 @@ def measure_target(target: Target, *, model_dir: Path, images: np.ndarray, shift
         predict_s = time.perf_counter() - start
         predicted_shifts = {kind: runtime.predict(batch) for kind, batch in shifted.items()}
         timing = latency.measure(runtime, images, config=config) if timed else None
-        tflm = tflm_check.against_reference_kernels(runtime, path, images, probabilities) \
+        tflm = tflm_check.against_reference_kernels(runtime, path, images, probabilities, output) \
             if target.runtime == "tflm" else None
     except TFLMUnsupported as err:
         return Measured(UNSUPPORTED, _one_line(err))

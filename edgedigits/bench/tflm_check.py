@@ -16,15 +16,18 @@ import numpy as np
 REFERENCE_KERNELS = "LiteRT reference kernels (BUILTIN_REF)"
 
 
-def against_reference_kernels(runtime, path: Path, images: np.ndarray, probabilities: np.ndarray) -> dict:
-    """`runtime` is the opened TFLM runtime that produced `probabilities` (float32 [N,K]) for `images`."""
+def against_reference_kernels(runtime, path: Path, images: np.ndarray, probabilities: np.ndarray,
+                              output: str = "probabilities") -> dict:
+    """`runtime` is the opened TFLM runtime that produced `probabilities` (float32 [N,K]) for `images`, both
+    seen through the model's `output` kind (a logits model's are softmaxed alike, so equal outputs stay equal;
+    its step count is not given, since steps of softmaxed logits mean nothing)."""
     from edgedigits.quiet import native_output_silenced
     from edgedigits.runtimes import open_runtime
 
     with native_output_silenced():
-        reference = open_runtime("tflite", path, kernels="reference").predict(images)
+        reference = open_runtime("tflite", path, kernels="reference", output=output).predict(images)
     equal_images = int(np.all(reference == probabilities, axis=1).sum())
-    scale = runtime.outputs[0].scale
+    scale = runtime.outputs[0].scale if output != "logits" else None
     difference = float(np.abs(reference.astype(np.float64) - probabilities.astype(np.float64)).max(initial=0.0))
     return {
         "compared_with": REFERENCE_KERNELS, "images": int(len(images)), "bit_exact_images": equal_images,

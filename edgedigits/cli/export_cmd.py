@@ -65,6 +65,11 @@ def export_command(
     if calibration_samples < 1:
         raise UsageError(f"--calibration-samples must be at least 1, got {calibration_samples}")
     config = ExportConfig(calibration_samples=calibration_samples, calibration_seed=calibration_seed)
+    if any(source.registry for source in sources) and (
+            calibration_data or test_data or labels or (pixel_scale, pixel_offset) != (1 / 255, 0.0)
+            or channel_order != ChannelOrder.rgb):
+        raise UsageError("--calibration-data, --test-data, --labels, --pixel-scale, --pixel-offset and "
+                         "--channel-order are for your own .keras; v1-v3 keep the MNIST data they were trained on")
     options = DataOptions(calibration_data=calibration_data, test_data=test_data,
                           labels=read_labels(labels) if labels is not None else None, pixel_scale=pixel_scale,
                           pixel_offset=pixel_offset, channel_order=channel_order.value)

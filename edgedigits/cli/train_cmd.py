@@ -79,7 +79,11 @@ def train_command(
         from edgedigits.sources import load_builder
         from edgedigits.train import user_builder
 
+        from edgedigits.models import MODELS
+
         name, function = load_builder(model_file)
+        if name in MODELS:
+            raise UsageError(f"--model-file {model_file}: '{name}' is a built-in model's name; rename the function")
         config = TrainConfig(epochs=USER_EPOCHS if epochs is None else epochs, **settings)
         run_training(name, artifacts_dir=artifacts_dir, config=config, data_dir=data_dir,
                      builder=user_builder(function, describe=model_file))

@@ -65,6 +65,9 @@ def prepare(*, model_dir: Path, fmt: str, named: bool) -> None:
     """Export the default format into `model_dir` when no exported one fits (see the module docstring)."""
     if not _missing(model_dir=model_dir, fmt=fmt, named=named):
         return
+    from edgedigits.embed.web.vendor import LITERT, installed_version
+
+    installed_version(LITERT)  # a missing `make node` is said before the model folder gains an export
     from edgedigits.config import ExportConfig
     from edgedigits.export import export_model
     from edgedigits.manifest import read_manifest
