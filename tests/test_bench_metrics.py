@@ -73,6 +73,25 @@ def test_shifts_are_seeded_and_stay_in_range(kind):
     assert not np.array_equal(first, shifted(images, kind, config=BenchConfig(shift_seed=1)))
 
 
+@pytest.mark.parametrize("kind", ["noise", "rotate", "translate"])
+def test_shifts_move_every_channel_alike_and_keep_a_minus_one_to_one_range(kind):
+    """An RGB model in [-1, 1]: each channel is shifted exactly as a one-channel image of it would be (rotate and
+    translate) and stays in [-1, 1], its border filled with the -1 background."""
+    gray = np.full((6, 32, 32, 1), -1.0, np.float32)
+    gray[:, 8:24, 12:20] = 1.0
+    # Three distinct channels over the same [-1, 1] range.
+    rgb = np.concatenate([gray, np.where(gray > 0, 0.5, -1.0), np.where(gray > 0, -1.0, 1.0)], axis=3)
+    config = BenchConfig()
+    moved = shifted(rgb, kind, config=config)
+    assert moved.shape == rgb.shape and moved.min() >= -1.0 and moved.max() <= 1.0
+    if kind != "noise":
+        for channel in range(3):
+            alone = shifted(np.ascontiguousarray(rgb[..., channel:channel + 1]), kind, config=config)
+            np.testing.assert_allclose(moved[..., channel:channel + 1], alone, atol=1e-6)
+        assert moved[..., 2].min() == -1.0 and (moved[..., 2] == -1.0).sum() > (rgb[..., 2] == -1.0).sum() \
+            or kind == "translate"  # rotated-in corners are background (-1), not 0
+
+
 def test_latency_procedure_stopping_rule():
     calls = []
     durations = latency.time_calls(lambda: calls.append(1), runs=7, min_time_s=0.0, max_time_s=1.0,

@@ -13,29 +13,38 @@ from edgedigits.config import SHIFT_KINDS, BenchConfig
 from edgedigits.errors import UsageError
 
 
+def _value_range(images: np.ndarray) -> tuple[float, float]:
+    """The data's own range: [0, 1] for pixel/255, [-1, 1] for a [-1, 1] model; the low end is the background
+    a shifted-in border gets (black paper of MNIST digits)."""
+    return float(images.min(initial=0.0)), float(images.max(initial=1.0))
+
+
 def gaussian_noise(images: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
-    noisy = images + rng.normal(0.0, sigma, size=images.shape).astype(np.float32)
-    return np.clip(noisy, 0.0, 1.0).astype(np.float32)
+    low, high = _value_range(images)
+    noisy = images + (rng.normal(0.0, sigma, size=images.shape) * (high - low)).astype(np.float32)
+    return np.clip(noisy, low, high).astype(np.float32)
 
 
 def rotate(images: np.ndarray, rng: np.random.Generator, max_degrees: float) -> np.ndarray:
     from scipy import ndimage
 
+    low, high = _value_range(images)
     angles = rng.uniform(-max_degrees, max_degrees, size=len(images))
     out = np.empty_like(images)
     for i, angle in enumerate(angles):
-        # reshape=False keeps 28x28; order=1 (bilinear) keeps values within [0, 1].
-        out[i, :, :, 0] = ndimage.rotate(images[i, :, :, 0], angle, reshape=False, order=1, mode="constant")
-    return np.clip(out, 0.0, 1.0)
+        # In the (H, W) plane, every channel alike; reshape=False keeps the size; order=1 (bilinear) stays in range.
+        out[i] = ndimage.rotate(images[i], angle, axes=(1, 0), reshape=False, order=1, mode="constant", cval=low)
+    return np.clip(out, low, high)
 
 
 def translate(images: np.ndarray, rng: np.random.Generator, max_pixels: int) -> np.ndarray:
     from scipy import ndimage
 
+    low, _ = _value_range(images)
     offsets = rng.integers(-max_pixels, max_pixels + 1, size=(len(images), 2))
     out = np.empty_like(images)
     for i, (dy, dx) in enumerate(offsets):
-        out[i, :, :, 0] = ndimage.shift(images[i, :, :, 0], (int(dy), int(dx)), order=0, mode="constant")
+        out[i] = ndimage.shift(images[i], (int(dy), int(dx), 0), order=0, mode="constant", cval=low)
     return out
 
 
@@ -46,7 +55,7 @@ def validate_shifts(shifts: tuple[str, ...]) -> None:
 
 
 def shifted(images: np.ndarray, kind: str, *, config: BenchConfig) -> np.ndarray:
-    """A perturbed copy of `images` (float32 [N,28,28,1] in [0,1]); seeded by config.shift_seed and the kind."""
+    """A perturbed copy of `images` (float32 [N,H,W,C], the model's input); seeded by config.shift_seed and kind."""
     validate_shifts((kind,))
     # One independent stream per kind, so adding a kind never changes another kind's pixels.
     rng = np.random.default_rng([config.shift_seed, SHIFT_KINDS.index(kind)])
