@@ -69,6 +69,29 @@ def locate(path: Path) -> tuple[Path, dict, dict]:
     return location.model_dir, location.manifest, location.entry
 
 
+def require_mnist_model(manifest: dict | None, where: Path) -> None:
+    """explain calibrates and measures on MNIST at pixel/255 (its debuggers re-quantize from the Keras model).
+    A model exported with its own data, size or pixel mapping would be explained on the wrong images, so it is
+    refused in one line rather than answered wrongly. (No manifest: a folder `train` wrote, hence MNIST.)"""
+    if manifest is None:
+        return
+    from edgedigits.export_data import MNIST_CALIBRATION
+
+    preprocessing = manifest.get("preprocessing") or {}
+    data = manifest.get("data") or {}
+    calibration = data.get("calibration") or {}
+    own = [what for what, differs in (
+        ("input shape", preprocessing.get("shape", [28, 28, 1]) != [28, 28, 1]),
+        ("pixel mapping", (preprocessing.get("scale", 1 / 255), preprocessing.get("offset", 0.0)) != (1 / 255, 0.0)),
+        ("channel order", preprocessing.get("channel_order", "gray") != "gray"),
+        ("test data", (data.get("test") or {}).get("kind", "mnist test") != "mnist test"),
+        ("calibration data", calibration.get("source", MNIST_CALIBRATION) != MNIST_CALIBRATION),
+    ) if differs]
+    if own:
+        raise UsageError(f"{where}: explain works on 28x28x1 digit models exported with MNIST data at pixel/255; "
+                         f"this model has its own {', '.join(own)} (bench and inspect do support it)")
+
+
 def calibration_settings(entry: dict, path: Path) -> tuple[int, int]:
     """(samples, seed) the artifact was calibrated with, as recorded in the manifest."""
     calibration = entry.get("calibration")
@@ -103,6 +126,7 @@ def explain_artifact(*, path: Path, mnist, keep_float: tuple[str, ...] = (), out
     """Per-layer (TFLite) or per-tensor (ONNX) quantization error of an exported int8 artifact."""
     path = Path(path)
     model_dir, manifest, entry = locate(path)
+    require_mnist_model(manifest, path)
     calibration_settings(entry, path)  # fp16/float/dynamic have nothing to explain: say so before any work
     if entry["runtime"] == "tflite":
         from edgedigits.explain.tflite_debug import debug_tflite

@@ -34,6 +34,8 @@ def calibration_sweep(*, model_dir: Path, sizes: tuple[int, ...], mnist, format_
     from edgedigits.artifacts import ARTIFACTS, ExportContext
     from edgedigits.data import calibration_sample, scale
     from edgedigits.runtimes.keras_rt import load_keras_model, run_keras_model
+    from edgedigits.explain import require_mnist_model
+    from edgedigits.manifest import manifest_path, read_manifest
     from edgedigits.train import MODEL_FILE
 
     artifact = ARTIFACTS[format_name]
@@ -43,6 +45,8 @@ def calibration_sweep(*, model_dir: Path, sizes: tuple[int, ...], mnist, format_
     source = Path(model_dir) / MODEL_FILE
     if not source.is_file():
         raise ArtifactError(f"{source}: no trained model (run `edgedigits train` first)")
+    if manifest_path(model_dir).is_file():
+        require_mnist_model(read_manifest(model_dir), Path(model_dir))
     model = load_keras_model(source)
     count = test_samples or len(mnist.x_test)
     images, labels = scale(mnist.x_test[:count]), mnist.y_test[:count]
