@@ -32,8 +32,6 @@ def _inspect_tflite(path: Path) -> dict:
     from edgedigits.embed.mcu.arena import estimate_arena  # the microcontroller target owns the estimate
     from edgedigits.int8_spec import int8_spec_violations
     from edgedigits.tflite_graph import read_tflite_graph
-
-    from edgedigits.artifacts.tflite_converter import SHAPE_OPS
     from edgedigits.runtimes import tflm_rt
 
     graph = read_tflite_graph(path)
@@ -48,7 +46,7 @@ def _inspect_tflite(path: Path) -> dict:
         "float_ops": graph.float_ops(),
         "parameters": graph.parameter_count(),
         "dynamic_tensors": sorted(t.spec.name for t in graph.tensors.values() if -1 in t.spec.shape),
-        "shape_ops": sorted(set(graph.op_counts()) & SHAPE_OPS),
+        "shape_ops": graph.shape_computing_ops(),
         # LiteRT's int8 quantization spec, one line per offending tensor (XNNPACK refuses such a file).
         "quantization_violations": violations,
         "arena_estimate_bytes": arena.suggested_arena_bytes,

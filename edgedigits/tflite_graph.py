@@ -75,6 +75,20 @@ class TfliteGraph:
                 flagged.append(f"{op.name}#{op.index}")
         return flagged
 
+    def shape_computing_ops(self) -> list[str]:
+        """SHAPE ops and every op fed only by their results and constants: the run-time shape arithmetic a
+        dynamic axis adds (SHAPE → STRIDED_SLICE → PACK before a RESHAPE). An op that also takes activations
+        (the RESHAPE itself, a CONCATENATION of feature maps) does real work and is not counted."""
+        from_shape: set[int] = set()
+        flagged = []
+        for op in self.operators:  # LiteRT lists operators in execution order
+            fed = [i for i in op.inputs if i >= 0]
+            if op.name == "SHAPE" or (fed and any(i in from_shape for i in fed) and
+                                      all(i in from_shape or self.tensors[i].constant for i in fed)):
+                from_shape.update(op.outputs)
+                flagged.append(op.name)
+        return sorted(set(flagged))
+
     def parameter_count(self) -> int:
         counted: set[int] = set()
         for op in self.operators:

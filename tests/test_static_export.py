@@ -109,6 +109,44 @@ def test_inspect_flags_dynamic_dimensions_and_shape_ops(keras_model, mnist, tmp_
     assert "dynamic dimension (-1)" in text and "shape-computing ops" in text
 
 
+def test_concatenation_of_feature_maps_is_not_a_shape_op(tmp_path):
+    """Only the run-time shape arithmetic is flagged (SHAPE and what is computed from it alone): a skip
+    connection's CONCATENATION does real work, in the static file and in its dynamic twin."""
+    import keras
+
+    from edgedigits.artifacts.tflite_converter import keras_converter
+
+    inputs = keras.Input((28, 28, 1))
+    first = keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    second = keras.layers.Conv2D(4, 3, padding="same")(first)
+    merged = keras.layers.Concatenate()([first, second])
+    outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(merged))
+    model = keras.Model(inputs, outputs)
+    reports = {}
+    for static in (True, False):
+        path = tmp_path / f"skip_{static}.tflite"
+        path.write_bytes(keras_converter(model, static_batch=static).convert())
+        result = CliRunner().invoke(app, ["inspect", str(path), "--json"], catch_exceptions=False)
+        reports[static] = json.loads(result.output)
+    assert "CONCATENATION" in reports[True]["operators"] and reports[True]["shape_ops"] == []
+    assert reports[True]["device_warnings"] == []
+    assert "CONCATENATION" in reports[False]["operators"]
+    assert reports[False]["shape_ops"] == ["PACK", "SHAPE", "STRIDED_SLICE"]
+
+
+def test_tflm_arena_report_never_reaches_the_terminal(model_dir):
+    """TFLM prints its allocation report on the native stderr; inspect captures it at the descriptor level."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "edgedigits", "inspect", str(model_dir / "int8.tflite")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "arena" in done.stdout.lower()  # the measured figure is shown, in inspect's own words
+    for stream in (done.stdout, done.stderr):
+        assert "Arena allocation" not in stream and "[RecordingMicroAllocator]" not in stream
+
+
 def test_tflm_record_in_manifest_names_the_op_it_lacks(model_dir):
     artifacts = read_manifest(model_dir)["artifacts"]
     assert artifacts["tflite_dynamic"]["tflm"]["runs"] is False

@@ -12,8 +12,6 @@ float I/O around int8). `static_batch=False` gives the old dynamic-batch convers
 from __future__ import annotations
 
 STATIC_BATCH = 1
-# Ops that exist only to compute shapes at run time; a static model has none (inspect flags them).
-SHAPE_OPS = frozenset({"SHAPE", "STRIDED_SLICE", "PACK", "GATHER", "CONCATENATION", "FILL", "BROADCAST_TO"})
 
 
 def batch1_model(model):
