@@ -50,6 +50,7 @@ def bench_command(
     from edgedigits.bench.run import bench_artifacts
     from edgedigits.bench.validate import validate_config
     from edgedigits.report import write_report
+    from edgedigits.report.cells import tflm_line
     from edgedigits.report.terminal import bench_table
 
     config = BenchConfig(threads=threads, runs=runs, max_accuracy_drop=max_accuracy_drop,
@@ -68,6 +69,10 @@ def bench_command(
     for message in result.report["errors"]:
         err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     console.print(bench_table(result.report, width=console.width))
+    for model in result.report["models"]:
+        line = tflm_line(model)
+        if line:
+            console.print(f"  [dim]{escape(line)}[/]", highlight=False, soft_wrap=True)
     for model in result.report["models"]:
         for row in model["artifacts"]:
             if row["status"] in ("parity failed", "unsupported"):

@@ -70,6 +70,18 @@ def data_line(report: dict) -> str:
     return f"{data['images']:,} images ({data['kind']}: {data['source']})"
 
 
+def tflm_line(model: dict) -> str | None:
+    """Under the table: the images a model's TFLite Micro rows were scored on (a prefix of the bench images,
+    `--tflm-images`) and how many outputs were bit-exact with LiteRT's reference kernels, per artifact."""
+    rows = [row for row in model_rows(model) if row.get("tflm")]
+    if not rows:
+        return None
+    counts = ", ".join(f"{row['name'].removesuffix('@tflm')} {row['tflm']['bit_exact_images']:,}/"
+                       f"{row['tflm']['images']:,}" for row in rows)
+    return f"{model['name']}: TFLite Micro rows on the first {rows[0]['tflm']['images']:,} images; outputs " \
+           f"bit-exact with LiteRT's reference kernels: {counts}"
+
+
 def machine_line(report: dict) -> str:
     machine, libraries = report["machine"], report["libraries"]
     versions = ", ".join(f"{name} {libraries[name]}" for name in ("tensorflow", "ai-edge-litert", "onnxruntime")
