@@ -57,14 +57,24 @@ def _dynamic_twin(name: str, keras_model, mnist) -> bytes:
     from edgedigits.artifacts.tflite_int8 import int8_converter
     from edgedigits.data import calibration_sample
 
+    from edgedigits.artifacts.tflite_dynamic import dynamic_range_converter
+    from edgedigits.artifacts.tflite_fp16 import fp16_converter
+
     if name == "tflite_float32":
         return keras_converter(keras_model, static_batch=False).convert()
+    if name == "tflite_fp16":
+        return fp16_converter(keras_model, static_batch=False).convert()
+    if name == "tflite_dynamic":
+        return dynamic_range_converter(keras_model, static_batch=False).convert()
     sample = calibration_sample(mnist, samples=200, seed=0)  # the suite's ExportConfig(calibration_samples=200)
     context = ExportContext(model=keras_model, calibration_images=lambda: sample, calibration={})
     return int8_converter(context, float_io=name == "tflite_int8_float_io", static_batch=False).convert()
 
 
-@pytest.mark.parametrize("name", ["tflite_float32", "tflite_int8", "tflite_int8_float_io"])
+# tflite_int8_aiq is left out: ai-edge-quantizer starts from the exported (static) float32 file, so its only
+# dynamic twin would be a second quantizer run on a dynamic float32 file, not the same conversion.
+@pytest.mark.parametrize("name", ["tflite_float32", "tflite_fp16", "tflite_dynamic", "tflite_int8",
+                                  "tflite_int8_float_io"])
 def test_static_file_answers_exactly_like_the_dynamic_conversion(model_dir, keras_model, mnist, tmp_path, name):
     from edgedigits.data import scale
     from edgedigits.runtimes import open_runtime
@@ -82,8 +92,8 @@ def test_static_file_answers_exactly_like_the_dynamic_conversion(model_dir, kera
     fed = quantize(images, static.inputs[0])
     got, expected = static.predict_raw(fed), dynamic.predict_raw(fed)
     assert got.shape == expected.shape == (300, 10) and got.dtype == expected.dtype
-    if got.dtype == np.float32 and name == "tflite_float32":
-        assert np.abs(got - expected).max() <= 1e-6
+    if name in ("tflite_float32", "tflite_fp16", "tflite_dynamic"):
+        assert np.abs(got - expected).max() <= 1e-6, np.abs(got - expected).max()
     else:  # int8 kernels: bit-exact (float I/O: dequantized from identical integers)
         np.testing.assert_array_equal(got, expected)
 

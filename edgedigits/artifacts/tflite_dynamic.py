@@ -8,13 +8,17 @@ from edgedigits.artifacts import Artifact, ExportContext, Tolerance
 from edgedigits.artifacts.tflite_converter import keras_converter
 
 
-def export(context: ExportContext, destination: Path) -> dict:
+def dynamic_range_converter(model, *, static_batch: bool = True):
     import tensorflow as tf
 
-    converter = keras_converter(context.model)
+    converter = keras_converter(model, static_batch=static_batch)
     # Optimize.DEFAULT without a representative dataset is dynamic-range quantization.
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    destination.write_bytes(converter.convert())
+    return converter
+
+
+def export(context: ExportContext, destination: Path) -> dict:
+    destination.write_bytes(dynamic_range_converter(context.model).convert())
     return {"weights": "int8 per-channel", "activations": "float32, quantized per batch at run time"}
 
 

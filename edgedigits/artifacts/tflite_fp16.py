@@ -8,13 +8,17 @@ from edgedigits.artifacts import Artifact, ExportContext, Tolerance
 from edgedigits.artifacts.tflite_converter import keras_converter
 
 
-def export(context: ExportContext, destination: Path) -> dict:
+def fp16_converter(model, *, static_batch: bool = True):
     import tensorflow as tf
 
-    converter = keras_converter(context.model)
+    converter = keras_converter(model, static_batch=static_batch)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.target_spec.supported_types = [tf.float16]
-    destination.write_bytes(converter.convert())
+    return converter
+
+
+def export(context: ExportContext, destination: Path) -> dict:
+    destination.write_bytes(fp16_converter(context.model).convert())
     return {"weights": "float16 (dequantized to float32 at load time on CPU)"}
 
 
