@@ -220,16 +220,6 @@ def _npz_without_y(root: Path) -> None:
     np.savez(root.parent / "nolabels.npz", x=np.zeros((4, 28, 28), np.uint8))
 
 
-def _edit_manifest(change: Callable[[dict], None]) -> Callable[[Path], None]:
-    def setup(root: Path) -> None:
-        path = root / "v1" / "manifest.json"
-        manifest = json.loads(path.read_text())
-        change(manifest)
-        path.write_text(json.dumps(manifest))
-
-    return setup
-
-
 def _lone(name: str, data: Callable[[Path], bytes]) -> Callable[[Path], None]:
     """A damaged model alone in a folder beside the artifacts (no manifest: nothing gates the loaders), and a
     good digit image to feed it."""
