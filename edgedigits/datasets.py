@@ -173,13 +173,18 @@ def load_labelled(data: Path | str, spec: DataSpec = DataSpec(), *, option: str 
     return load_idx(path, text, spec)
 
 
+def mnist_test_data(mnist, preprocessing: Preprocessing = DIGITS) -> EvalData:
+    """The 10,000 MNIST test images through `preprocessing` (a digit model's pixel mapping)."""
+    return EvalData(preprocessing.apply(mnist.x_test[..., None]), mnist.y_test.astype(np.int64),
+                    {"kind": "mnist test", "source": mnist.source, "images": int(len(mnist.y_test))})
+
+
 def load_eval_data(*, data: Path | str | None = None, data_dir: Path | None = None,
                    spec: DataSpec = DataSpec()) -> EvalData:
-    """The evaluation set: `data` when given (see module docstring), else the 10,000 MNIST test images."""
+    """The evaluation set: `data` when given (see module docstring), else the 10,000 MNIST test images through
+    the spec's pixel mapping."""
     if data is None:
-        mnist = load_mnist(data_dir)
-        return EvalData(DIGITS.apply(mnist.x_test[..., None]), mnist.y_test.astype(np.int64),
-                        {"kind": "mnist test", "source": mnist.source, "images": int(len(mnist.y_test))})
+        return mnist_test_data(load_mnist(data_dir), spec.preprocessing)
     if data_dir is not None:
         raise UsageError("--data and --data-dir are alternatives: give one")
     return load_labelled(data, spec)

@@ -17,7 +17,7 @@ import numpy as np
 from edgedigits.classifier import ClassifierShape
 from edgedigits.config import ExportConfig
 from edgedigits.data import LABELS, Mnist, calibration_sample, load_mnist
-from edgedigits.datasets import DataSpec, EvalData, load_labelled
+from edgedigits.datasets import DataSpec, EvalData, load_labelled, mnist_test_data
 from edgedigits.errors import DataError, UsageError
 from edgedigits.pixels import default_preprocessing
 
@@ -101,8 +101,7 @@ def export_data(*, classifier: ClassifierShape, options: DataOptions, config: Ex
     if options.test_data is not None:
         test = load_labelled(_absolute(options.test_data), spec, option="--test-data")
     else:
-        test = EvalData(preprocessing.apply(mnist.x_test[..., None]), mnist.y_test.astype(np.int64),
-                        {"kind": "mnist test", "source": mnist.source, "images": int(len(mnist.y_test))})
+        test = mnist_test_data(mnist, preprocessing)
 
     cache: list[np.ndarray] = []
     if options.calibration_data is not None:

@@ -21,7 +21,7 @@ import numpy as np
 
 from edgedigits import __version__
 from edgedigits.bench import metrics
-from edgedigits.data import LABELS, load_mnist
+from edgedigits.data import LABELS
 from edgedigits.datasets import DataSpec, EvalData, load_eval_data, load_labelled
 from edgedigits.pixels import Preprocessing
 from edgedigits.bench.evaluate import (LOAD_FAILED, OK, PARITY_FAILED, TAMPERED, UNSUPPORTED, Measured, Target,
@@ -82,10 +82,8 @@ class DataChooser:
         recorded = (manifest.get("data") or {}).get("test") or {"kind": "mnist test"}
         if self.data is not None:
             return self._shifted((self.data, spec), lambda: load_labelled(self.data, spec))
-        if recorded.get("kind") == "mnist test" and spec == DataSpec():
-            return self._shifted(("mnist",), lambda: load_eval_data(data_dir=self.data_dir))
-        if recorded.get("kind") == "mnist test":  # MNIST through the model's own pixel mapping (--pixel-scale …)
-            return self._shifted(("mnist", spec), lambda: _mapped_mnist(spec, self.data_dir))
+        if recorded.get("kind") == "mnist test":  # through the model's own pixel mapping (--pixel-scale …)
+            return self._shifted(("mnist", spec), lambda: load_eval_data(data_dir=self.data_dir, spec=spec))
         return self._shifted((recorded.get("source"), spec), lambda: _recorded_test_data(recorded, spec))
 
     def _shifted(self, key, load):
@@ -94,12 +92,6 @@ class DataChooser:
             self._cache[key] = (data, {kind: shifted(data.images, kind, config=self.config)
                                        for kind in self.config.shifts})
         return self._cache[key]
-
-
-def _mapped_mnist(spec: DataSpec, data_dir: Path | None) -> EvalData:
-    mnist = load_mnist(data_dir)
-    return EvalData(spec.preprocessing.apply(mnist.x_test[..., None]), mnist.y_test.astype(np.int64),
-                    {"kind": "mnist test", "source": mnist.source, "images": int(len(mnist.y_test))})
 
 
 def _recorded_test_data(recorded: dict, spec: DataSpec) -> EvalData:

@@ -71,7 +71,7 @@ def locate(path: Path) -> tuple[Path, dict, dict]:
 
 def require_mnist_model(manifest: dict | None, where: Path) -> None:
     """explain calibrates and measures on MNIST at pixel/255 (its debuggers re-quantize from the Keras model).
-    A model exported with its own data, size or pixel mapping would be explained on the wrong images, so it is
+    A model exported with its own data, size (hence channels) or pixel mapping would be explained on the wrong images, so it is
     refused in one line rather than answered wrongly. (No manifest: a folder `train` wrote, hence MNIST.)"""
     if manifest is None:
         return
@@ -83,7 +83,6 @@ def require_mnist_model(manifest: dict | None, where: Path) -> None:
     own = [what for what, differs in (
         ("input shape", preprocessing.get("shape", [28, 28, 1]) != [28, 28, 1]),
         ("pixel mapping", (preprocessing.get("scale", 1 / 255), preprocessing.get("offset", 0.0)) != (1 / 255, 0.0)),
-        ("channel order", preprocessing.get("channel_order", "gray") != "gray"),
         ("test data", (data.get("test") or {}).get("kind", "mnist test") != "mnist test"),
         ("calibration data", calibration.get("source", MNIST_CALIBRATION) != MNIST_CALIBRATION),
     ) if differs]
