@@ -58,10 +58,15 @@ class Artifact:
 # Registry order is table order (manifest, bench): TFLite from largest to smallest, then ONNX.
 FORMAT_MODULES = ("tflite_float32", "tflite_fp16", "tflite_dynamic", "tflite_int8", "tflite_int8_float_io",
                   "tflite_int8_aiq", "onnx_float32", "onnx_int8")
-# Short names accepted on the command line.
+# Short names accepted on the command line. Every spelling of a name works: `-` or `_`, any case, and a TFLite
+# format with or without its `tflite_` prefix (int8_float_io, int8-float-io, tflite-int8-float-io, ...).
 ALIASES = {"float32": "tflite_float32", "int8": "tflite_int8", "onnx": "onnx_float32",
            "fp16": "tflite_fp16", "dynamic": "tflite_dynamic", "int8-float-io": "tflite_int8_float_io",
            "int8-aiq": "tflite_int8_aiq", "onnx-int8": "onnx_int8"}
+
+
+def _spelling(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
 
 
 def _load_registry() -> dict[str, Artifact]:
@@ -75,16 +80,33 @@ def _load_registry() -> dict[str, Artifact]:
 ARTIFACTS: dict[str, Artifact] = _load_registry()
 
 
+def _lookup() -> dict[str, str]:
+    """{normalised spelling: registry name}: aliases, full names, and TFLite names without `tflite_`."""
+    table = {_spelling(alias): name for alias, name in ALIASES.items()}
+    for name in ARTIFACTS:
+        table[_spelling(name)] = name
+        if name.startswith("tflite_"):
+            table.setdefault(name.removeprefix("tflite_"), name)
+    return table
+
+
+def format_name(raw: str) -> str | None:
+    """The registry name `raw` spells (any spelling, see ALIASES), or None."""
+    return _lookup().get(_spelling(raw))
+
+
 def resolve_formats(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """Map CLI names (aliases, full names or "all") to registry names, in registry order, without duplicates."""
+    """Map CLI names (any spelling of an alias or full name, or "all") to registry names, in registry order,
+    without duplicates."""
     wanted = set()
     for raw in names:
-        if raw.strip() == "all":
+        if _spelling(raw) == "all":
             wanted.update(ARTIFACTS)
             continue
-        name = ALIASES.get(raw.strip(), raw.strip())
-        if name not in ARTIFACTS:
+        name = format_name(raw)
+        if name is None:
             choices = ["all", *sorted(set(ALIASES) | set(ARTIFACTS))]
-            raise UsageError(f"unknown format '{raw}' (choose from {', '.join(choices)})")
+            raise UsageError(f"unknown format '{raw.strip()}' (choose from {', '.join(choices)}; '-' and '_' "
+                             f"are the same, 'tflite_' may be left out)")
         wanted.add(name)
     return tuple(name for name in ARTIFACTS if name in wanted)
