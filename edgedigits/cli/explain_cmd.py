@@ -37,21 +37,11 @@ def explain_command(
     data_dir: DataDir = None,
 ) -> None:
     """Explain int8 loss: per-layer error (TFLite debugger), per-tensor SQNR (ONNX), or a calibration sweep."""
-    from edgedigits.data import load_mnist
-    from edgedigits.errors import UsageError
+    from edgedigits.explain.request import explain_target
 
-    if test_samples is not None and not 1 <= test_samples <= 10_000:
-        raise UsageError(f"--test-samples must be between 1 and 10000, got {test_samples}")
-    if calibration_sweep is not None:
-        explanation = _sweep(target, calibration_sweep, format_name, calibration_seed, test_samples, keep_float,
-                             data_dir)
-    else:
-        if target.is_dir():
-            raise UsageError(f"{target}: a folder needs --calibration-sweep; to explain an artifact give its file")
-        from edgedigits.explain import explain_artifact
-
-        explanation = explain_artifact(path=target, mnist=load_mnist(data_dir), keep_float=tuple(keep_float or ()),
-                                       test_samples=test_samples)
+    explanation = explain_target(target=target, keep_float=tuple(keep_float or ()),
+                                 calibration_sweep=calibration_sweep, format_name=format_name,
+                                 calibration_seed=calibration_seed, test_samples=test_samples, data_dir=data_dir)
     written = []
     if report_dir is not None:
         from edgedigits.explain.render import write_report
@@ -70,31 +60,3 @@ def explain_command(
     for path in written:
         console.print(f"  report → {escape(str(path))}")
 
-
-def _sweep(target: Path, sizes_text: str, format_name: str, seed: int, test_samples: Optional[int],
-           keep_float: Optional[list[str]], data_dir: Optional[Path]):
-    from edgedigits.artifacts import resolve_formats
-    from edgedigits.data import load_mnist
-    from edgedigits.errors import ArtifactError, UsageError
-    from edgedigits.explain.sweep import calibration_sweep, parse_sizes
-
-    if keep_float:
-        raise UsageError("--keep-float and --calibration-sweep cannot be combined")
-    mnist = load_mnist(data_dir)
-    sizes = parse_sizes(sizes_text, limit=len(mnist.x_train))
-    if target.is_file():
-        # An artifact file: sweep its own format, in its folder.
-        from edgedigits.explain import locate
-
-        model_dir, _, entry = locate(target)
-        chosen = entry["format"]
-    elif target.is_dir():
-        # The names `export --formats` takes, one of them: "all" or a list would sweep one format silently.
-        resolved = resolve_formats([format_name]) if "," not in format_name else ()
-        if len(resolved) != 1:
-            raise UsageError(f"--format takes one format, got '{format_name}'")
-        model_dir, chosen = target, resolved[0]
-    else:
-        raise ArtifactError(f"{target}: no such file or folder")
-    return calibration_sweep(model_dir=model_dir, sizes=sizes, mnist=mnist, format_name=chosen, seed=seed,
-                             test_samples=test_samples)

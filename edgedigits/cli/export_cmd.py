@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from edgedigits.cli.app import ArtifactsDir, DataDir, app, console, guarded
 from edgedigits.cli.train_cmd import run_training
-from edgedigits.config import DEFAULT_ARTIFACTS_DIR, DEFAULT_EPOCHS, DEFAULT_EXPORT_FORMATS, ExportConfig, TrainConfig
+from edgedigits.config import DEFAULT_ARTIFACTS_DIR, DEFAULT_EPOCHS, ExportConfig, TrainConfig
 
 
 class ChannelOrder(str, Enum):
@@ -48,33 +48,20 @@ def export_command(
 ) -> None:
     """Export to TFLite float32 and ONNX (plus int8 with --int8), each verified against Keras; trains a built-in
     model first if it has no trained model yet. Works the same for your own .keras image classifier."""
-    from edgedigits.artifacts import resolve_formats
     from edgedigits.data import load_mnist
-    from edgedigits.errors import UsageError
     from edgedigits.export import export_model
-    from edgedigits.export_data import DataOptions, read_labels
+    from edgedigits.export_request import plan_export
     from edgedigits.manifest import manifest_path
-    from edgedigits.sources import resolve_sources
     from edgedigits.train import MODEL_FILE
 
-    sources = resolve_sources(model, artifacts_dir=artifacts_dir, out=out)
-    requested = [part for part in formats.split(",") if part.strip()] if formats is not None else list(DEFAULT_EXPORT_FORMATS)
-    if formats is not None and not requested:
-        raise UsageError("--formats is empty")
-    chosen = resolve_formats(requested + (["int8"] if int8 else []))
-    if calibration_samples < 1:
-        raise UsageError(f"--calibration-samples must be at least 1, got {calibration_samples}")
-    config = ExportConfig(calibration_samples=calibration_samples, calibration_seed=calibration_seed)
-    if any(source.registry for source in sources) and (
-            calibration_data or test_data or labels or (pixel_scale, pixel_offset) != (1 / 255, 0.0)
-            or channel_order != ChannelOrder.rgb):
-        raise UsageError("--calibration-data, --test-data, --labels, --pixel-scale, --pixel-offset and "
-                         "--channel-order are for your own .keras; v1-v3 keep the MNIST data they were trained on")
-    options = DataOptions(calibration_data=calibration_data, test_data=test_data,
-                          labels=read_labels(labels) if labels is not None else None, pixel_scale=pixel_scale,
-                          pixel_offset=pixel_offset, channel_order=channel_order.value)
-    # MNIST only when a model may need it (built-ins always do; a user's model without its own data might).
-    mnist = load_mnist(data_dir) if any(s.registry for s in sources) or not (calibration_data and test_data) else None
+    request = plan_export(
+        model, formats=[part for part in formats.split(",") if part.strip()] if formats is not None else None,
+        int8=int8, calibration_samples=calibration_samples, calibration_seed=calibration_seed, out=out,
+        calibration_data=calibration_data, test_data=test_data,
+        labels=labels, pixel_scale=pixel_scale,
+        pixel_offset=pixel_offset, channel_order=channel_order.value, artifacts_dir=artifacts_dir)
+    sources, chosen, config, options = request.sources, request.formats, request.config, request.options
+    mnist = load_mnist(data_dir) if request.needs_mnist else None
     for source in sources:
         if source.registry and not (source.model_dir / MODEL_FILE).is_file():
             console.print(f"[yellow]no trained {source.name} in {escape(str(source.model_dir))}: training it first "
