@@ -10,9 +10,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from edgedigits.cli.app import ArtifactsDir, DataDir, app, console, guarded, model_names
-from edgedigits.config import DEFAULT_ARTIFACTS_DIR, DEFAULT_EPOCHS, TrainConfig
-
-USER_EPOCHS = 10  # --model-file without --epochs: the registry models converge within 7-16 epochs
+from edgedigits.config import DEFAULT_ARTIFACTS_DIR, TrainConfig
+from edgedigits.train_request import USER_EPOCHS
 
 
 def run_training(name: str, *, artifacts_dir: Path, config: TrainConfig, data_dir: Path | None,
@@ -75,19 +74,12 @@ def train_command(
                     train_samples=train_samples)
     if (model is None) == (model_file is None):
         raise UsageError("give a model name (v1, v2, v3, all) or --model-file FILE.py:FUNCTION, not both")
+    from edgedigits.train_request import plan_training
+
     if model_file is not None:
-        from edgedigits.sources import load_builder
-        from edgedigits.train import user_builder
-
-        from edgedigits.models import MODELS
-
-        name, function = load_builder(model_file)
-        if name in MODELS:
-            raise UsageError(f"--model-file {model_file}: '{name}' is a built-in model's name; rename the function")
-        config = TrainConfig(epochs=USER_EPOCHS if epochs is None else epochs, **settings)
-        run_training(name, artifacts_dir=artifacts_dir, config=config, data_dir=data_dir,
-                     builder=user_builder(function, describe=model_file))
-        return
-    for name in model_names(model):
-        config = TrainConfig(epochs=DEFAULT_EPOCHS[name] if epochs is None else epochs, **settings)
-        run_training(name, artifacts_dir=artifacts_dir, config=config, data_dir=data_dir)
+        plans = [plan_training(model_file, epochs=epochs, settings=settings, model_file=True)]
+    else:
+        plans = [plan_training(name, epochs=epochs, settings=settings, model_file=False) for name in model_names(model)]
+    for plan in plans:
+        run_training(plan.name, artifacts_dir=artifacts_dir, config=plan.config, data_dir=data_dir,
+                     builder=None if plan.registry else plan.builder)

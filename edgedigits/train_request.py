@@ -1,0 +1,51 @@
+"""What one `train` asks for: the model's folder name, how to build it, and its settings. Shared by
+`edgedigits train` and `edgedigits.train()`, so both accept and refuse the same models with the same message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from edgedigits.config import DEFAULT_EPOCHS, TrainConfig
+from edgedigits.errors import UsageError
+
+USER_EPOCHS = 10  # your own architecture without --epochs: the registry models converge within 7-16 epochs
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    name: str  # the model folder's name: the registry name, or the builder function's
+    builder: Callable  # edgedigits.train.ModelBuilder
+    config: TrainConfig
+    registry: bool
+
+
+def plan_training(model: str | Callable[[], Any], *, epochs: int | None = None, settings: dict | None = None,
+                  model_file: bool | None = None) -> TrainingPlan:
+    """`model`: a registry name, "FILE.py:FUNCTION" (loading runs FILE.py), or a function returning an uncompiled
+    keras.Model; `model_file` says which a string is (None: FILE.py:FUNCTION if it has a ':' or ends in .py);
+    `settings`: TrainConfig fields other than epochs. UsageError for an unknown name, or a user
+    function named like a built-in model (its folder would be the built-in's)."""
+    from edgedigits.models import MODELS, get_spec
+    from edgedigits.sources import load_builder
+    from edgedigits.train import registry_builder, user_builder
+
+    settings = settings or {}
+    if model_file is None:
+        model_file = isinstance(model, str) and (":" in model or model.endswith(".py"))
+    if isinstance(model, str) and not model_file:
+        spec = get_spec(model)
+        config = TrainConfig(epochs=DEFAULT_EPOCHS[spec.name] if epochs is None else epochs, **settings)
+        return TrainingPlan(spec.name, registry_builder(spec), config, registry=True)
+    if isinstance(model, str):
+        (name, function), describe = load_builder(model), model
+    elif callable(model):
+        name, function = getattr(model, "__name__", type(model).__name__), model
+        describe = f"{getattr(model, '__module__', '?')}.{getattr(model, '__qualname__', name)}"
+    else:
+        raise UsageError(f"model: give a registry name, FILE.py:FUNCTION or a function, not {type(model).__name__}")
+    if name in MODELS:
+        raise UsageError(f"--model-file {describe}: '{name}' is a built-in model's name; rename the function")
+    config = TrainConfig(epochs=USER_EPOCHS if epochs is None else epochs, **settings)
+    return TrainingPlan(name, user_builder(function, describe=describe), config, registry=False)
