@@ -1,4 +1,12 @@
-"""One exception family for every domain error; the CLI turns it into a one-line message and an exit code."""
+"""One exception family for every domain error; the CLI turns it into a one-line message and an exit code.
+
+Public: `edgedigits.EdgeDigitsError` is the base of everything the Python API raises on purpose.
+  InputError (exit 2): the input cannot be used. UsageError: an option value or name; DataError: images or
+             labels; ArtifactError: a model file, artifact or manifest.
+  CheckFailed (exit 1): everything ran, but the numbers are out of tolerance (the artifact is not fit to ship).
+  InternalError (exit 3): a bug in edgedigits; the original exception is its __cause__.
+The API never raises SystemExit; OSError (an unwritable folder, a full disk) and KeyboardInterrupt pass through.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +23,19 @@ class EdgeDigitsError(Exception):
     exit_code = EXIT_BAD_INPUT
 
 
-class UsageError(EdgeDigitsError):
+class InputError(EdgeDigitsError):
+    """The input cannot be used: catch this for any of UsageError, DataError and ArtifactError."""
+
+
+class UsageError(InputError):
     """A nonsensical option value or an unknown name."""
 
 
-class DataError(EdgeDigitsError):
+class DataError(InputError):
     """MNIST (or user) data missing, truncated or failing its checksum."""
 
 
-class ArtifactError(EdgeDigitsError):
+class ArtifactError(InputError):
     """An artifact or manifest that is missing, corrupt, tampered with or of the wrong format."""
 
 
@@ -31,3 +43,9 @@ class CheckFailed(EdgeDigitsError):
     """A verification that ran fine but whose numbers are out of tolerance."""
 
     exit_code = EXIT_CHECK_FAILED
+
+
+class InternalError(EdgeDigitsError):
+    """A bug in edgedigits, not in the user's input (the Python API wraps unexpected exceptions in it)."""
+
+    exit_code = EXIT_INTERNAL

@@ -27,6 +27,16 @@ class Prediction:
     top: list[tuple[str, float]]  # (label, probability), best first
     top_classes: list[int]  # the class indices of `top`
 
+    @property
+    def label(self) -> str:
+        """The best class's label."""
+        return self.top[0][0]
+
+    @property
+    def probability(self) -> float:
+        """The best class's probability."""
+        return self.top[0][1]
+
 
 @dataclass(frozen=True)
 class ModelFacts:

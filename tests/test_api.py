@@ -1,0 +1,250 @@
+"""The public Python API: end to end on a model trained in memory, numbers equal to the CLI's JSON on the same
+files, errors as exception classes (never SystemExit), a light `import edgedigits`, and docs/api.md's
+walkthrough run as written."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import edgedigits
+import edgedigits.cli  # noqa: F401 - registers the commands
+from edgedigits.cli.app import app
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = [ROOT / "examples" / "seven_on_paper.jpg", ROOT / "examples" / "two_light_on_dark.png"]
+QUICK_BENCH = dict(runs=5, tflm_images=200)  # latency is not compared; few timed calls keep it cheap
+runner = CliRunner()
+
+
+def cli(*args: str) -> str:
+    result = runner.invoke(app, [str(arg) for arg in args], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def in_memory(mnist):
+    """A small keras.Model fitted in memory on 4,000 images (one epoch, ~2 s): never saved by the test."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3, activation="relu"),
+                              keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")], name="tiny")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(mnist.x_train[:4000, ..., None] / 255.0, mnist.y_train[:4000], epochs=1, verbose=0)
+    return model
+
+
+@pytest.fixture(scope="module")
+def exported(in_memory, tmp_path_factory):
+    return edgedigits.export(in_memory, tmp_path_factory.mktemp("api") / "tiny", formats=["float32", "int8", "onnx"])
+
+
+def test_import_loads_no_tensorflow_and_is_quick():
+    code = ("import sys, time; t = time.perf_counter(); import edgedigits; t = time.perf_counter() - t; "
+            "edgedigits.BenchReport; edgedigits.export; "  # the lazy names resolve without TensorFlow too
+            "print(t, sorted(m for m in ('tensorflow', 'keras', 'onnxruntime', 'ai_edge_litert') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    seconds, loaded = out.stdout.split(" ", 1)
+    assert loaded.strip() == "[]", f"import edgedigits loaded {loaded}"
+    assert float(seconds) < 1.0
+    # -X importtime: the cumulative microseconds of the package itself, the figure docs/api.md quotes.
+    cumulative = [int(line.split("|")[1]) for line in out.stderr.splitlines() if line.rstrip().endswith("| edgedigits")]
+    assert cumulative and cumulative[0] < 1_000_000
+
+
+def test_export_of_an_in_memory_model(exported, in_memory, mnist):
+    assert exported.model_dir.name == "tiny"
+    assert set(exported.artifacts) == {"tflite_float32", "tflite_int8", "onnx_float32"}
+    for fmt, path in exported.artifacts.items():
+        assert path.is_file() and path.parent == exported.model_dir
+        assert exported.manifest["artifacts"][fmt]["bytes"] == path.stat().st_size
+    assert (exported.model_dir / "model.keras").is_file()  # adopted from the temp file the model was saved to
+    on_disk = json.loads((exported.model_dir / "manifest.json").read_text())
+    assert on_disk["artifacts"] == exported.manifest["artifacts"]
+    # The adopted model.keras answers like the model in memory (the API saved it, did not retrain or alter it).
+    import keras
+
+    images = mnist.x_test[:64, ..., None].astype(np.float32) / 255.0
+    saved = keras.saving.load_model(exported.model_dir / "model.keras")
+    np.testing.assert_allclose(saved(images).numpy(), in_memory(images).numpy(), atol=1e-6)
+    assert "| tflite_int8 | int8.tflite |" in exported._repr_markdown_()
+
+
+def test_export_verification_equals_the_cli_on_the_same_keras_file(exported, tmp_path):
+    cli("export", exported.model_dir / "model.keras", "--formats", "float32,int8,onnx", "--out", tmp_path / "tiny")
+    by_cli = json.loads((tmp_path / "tiny" / "manifest.json").read_text())["artifacts"]
+    for fmt in exported.artifacts:
+        api_check = exported.manifest["artifacts"][fmt]["verification"]
+        assert by_cli[fmt]["verification"] == api_check, fmt
+        # Sizes of the .tflite files too (an ONNX graph also carries names that differ by a few bytes per run).
+        for key in ("inputs", "outputs", "calibration", *(("bytes",) if fmt.startswith("tflite") else ())):
+            assert by_cli[fmt].get(key) == exported.manifest["artifacts"][fmt].get(key), (fmt, key)
+
+
+def test_bench_rows_equal_the_cli_report_json(exported, tmp_path):
+    report = edgedigits.bench(exported.model_dir, **QUICK_BENCH, report_dir=tmp_path / "api")
+    cli("bench", exported.model_dir, "--runs", "5", "--tflm-images", "200", "--report-dir", tmp_path / "cli")
+    by_cli = json.loads((tmp_path / "cli" / "report.json").read_text())
+    rows = {(model["name"], row["name"]): row for model in by_cli["models"]
+            for row in [model["reference"], *model["artifacts"]]}
+    assert [(row.model, row.name) for row in report.rows] == list(rows)
+    assert [row.name for row in report.rows] == ["keras", "tflite_float32", "tflite_int8", "tflite_int8@tflm",
+                                                 "onnx_float32"]
+    for row in report.rows:
+        theirs = rows[(row.model, row.name)]
+        assert row.accuracy == theirs["accuracy"]["value"], row.name
+        assert row.accuracy_drop == pytest.approx(-theirs["accuracy"]["delta_pp"], abs=1e-12), row.name
+        assert row.agreement == theirs["parity"]["agreement"], row.name
+        assert row.max_abs_diff == theirs["parity"]["max_abs_diff"], row.name
+        assert (row.bytes, row.verdict, row.status) == (theirs["bytes"], theirs["verdict"], theirs["status"])
+        np.testing.assert_array_equal(report.confusion(f"tiny/{row.name}"), np.asarray(theirs["confusion"]))
+    assert report.row("tflite_int8@tflm").tflm["bit_exact_images"] == rows[("tiny", "tflite_int8@tflm")]["tflm"]["bit_exact_images"]
+    assert report.verdict == by_cli["summary"]["verdict"] and report.passed == (by_cli["summary"]["exit_code"] == 0)
+    # to_dict() is report.json: the same schema, and what the API wrote to its own --report-dir.
+    from edgedigits.report import validate_report
+
+    assert validate_report(report.to_dict()) == []
+    assert json.loads((tmp_path / "api" / "report.json").read_text()) == json.loads(json.dumps(report.to_dict()))
+    confusion = report.confusion("tflite_int8")
+    assert confusion.dtype == np.int64 and confusion.shape == (10, 10) and confusion.sum() == 10_000
+    # The notebook views show the terminal's table: every row, with its verdict.
+    for view in (report._repr_html_(), report._repr_markdown_(), str(report)):
+        for name in ("tflite_float32", "tflite_int8", "onnx_float32", "TFLite Micro"):
+            assert name in view
+    assert report._repr_markdown_().count("\n| tiny |") == 5
+    assert "max\\|Δp\\|" in report._repr_markdown_()  # the pipe in a header is escaped, or it splits the table
+
+
+def test_predict_equals_cli_json(exported):
+    artifact = exported.artifacts["tflite_int8"]
+    predictions = edgedigits.predict(artifact, EXAMPLES, top=3)
+    by_cli = json.loads(cli("predict", artifact, *EXAMPLES, "--top", "3", "--json"))["predictions"]
+    assert len(predictions) == len(by_cli) == 2
+    for prediction, theirs in zip(predictions, by_cli):
+        assert [(t["label"], t["probability"]) for t in theirs["top"]] == prediction.top
+        assert prediction.label == theirs["top"][0]["label"] and prediction.probability == theirs["top"][0]["probability"]
+        assert prediction.frame.shape == (28, 28, 1) and prediction.frame.dtype == np.float32
+        assert prediction.probabilities.shape == (10,) and prediction.probabilities.dtype == np.float32
+    assert [p.label for p in edgedigits.predict(exported.artifacts["tflite_float32"], EXAMPLES[0])] == ["7"]
+
+
+def test_embed_and_inspect_equal_the_cli(exported, tmp_path):
+    bundle = edgedigits.embed(exported.model_dir, target="mcu", out=tmp_path / "api-mcu")
+    cli("embed", exported.model_dir, "--target", "mcu", "--out", tmp_path / "cli-mcu")
+    by_cli = json.loads((tmp_path / "cli-mcu" / "bundle.json").read_text())
+    assert bundle.folder == tmp_path / "api-mcu"
+    assert bundle.record["files"] == by_cli["files"]  # same files, same bytes and sha256
+    assert all((bundle.folder / name).stat().st_size == size for name, size in bundle.files.items())
+    facts = edgedigits.inspect(exported.artifacts["tflite_int8"])
+    assert facts == json.loads(cli("inspect", exported.artifacts["tflite_int8"], "--json"))
+    assert facts["all_int8"] is True and facts["inputs"][0]["dtype"] == "int8"
+
+
+def test_train_then_export_a_registry_model(tmp_path, monkeypatch):
+    """train -> export by name through the API; the trained model is the one the CLI would have written."""
+    trained = edgedigits.train("v1", epochs=1, train_samples=1_000, artifacts_dir=tmp_path)
+    assert trained.model_path == tmp_path / "v1" / "model.keras" and 0 < trained.test_accuracy <= 100
+    record = json.loads(trained.record_path.read_text())
+    assert record["settings"]["epochs"] == 1 and record["train_images"] == 1_000
+    result = edgedigits.export("v1", formats="float32", artifacts_dir=tmp_path)
+    assert list(result.artifacts) == ["tflite_float32"]
+    assert result.manifest["source"]["sha256"] == json.loads(
+        (tmp_path / "v1" / "manifest.json").read_text())["source"]["sha256"]
+
+
+def test_errors_are_exception_classes_never_system_exit(exported, tmp_path):
+    with pytest.raises(edgedigits.UsageError, match="unknown format 'int3'"):
+        edgedigits.export("v1", formats="int3", artifacts_dir=tmp_path)
+    with pytest.raises(edgedigits.UsageError, match="unknown model 'v0'"):
+        edgedigits.train("v0", artifacts_dir=tmp_path)
+    with pytest.raises(edgedigits.UsageError, match="give a registry name"):
+        edgedigits.export(42, artifacts_dir=tmp_path)
+    with pytest.raises(edgedigits.UsageError, match="unknown target"):
+        edgedigits.embed(exported.model_dir, target="watch")
+    with pytest.raises(edgedigits.ArtifactError, match="file not found"):
+        edgedigits.inspect(tmp_path / "missing.tflite")
+    with pytest.raises(edgedigits.InputError):  # the common base of bad input
+        edgedigits.predict(exported.artifacts["tflite_int8"], [tmp_path / "missing.png"])
+    # A bench that FAILs is a result; check=True makes it an exception (no artifact agrees 100.0 % here).
+    failing = edgedigits.bench(exported.model_dir, **QUICK_BENCH, tflm="none", min_agreement=100.0,
+                               max_prob_diff=0.0)
+    assert not failing.passed and failing.verdict == "FAIL" and failing.exit_code == 1
+    with pytest.raises(edgedigits.CheckFailed, match="bench FAIL"):
+        edgedigits.bench(exported.model_dir, **QUICK_BENCH, tflm="none", min_agreement=100.0, max_prob_diff=0.0,
+                         check=True)
+    assert issubclass(edgedigits.CheckFailed, edgedigits.EdgeDigitsError)
+    assert not issubclass(edgedigits.EdgeDigitsError, SystemExit)
+
+
+def test_a_bug_is_an_internal_error(monkeypatch, exported):
+    import edgedigits.inspection
+
+    def broken(*, path):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(edgedigits.inspection, "inspect_artifact", broken)
+    with pytest.raises(edgedigits.InternalError, match="internal error KeyError") as caught:
+        edgedigits.inspect(exported.artifacts["tflite_int8"])
+    assert isinstance(caught.value.__cause__, KeyError) and caught.value.exit_code == 3
+
+
+def test_names_shared_with_modules_stay_callable():
+    import edgedigits.bench.run  # noqa: F401 - binds edgedigits.bench (the package) on edgedigits
+    import edgedigits.export as export_module
+
+    assert export_module.export_model  # the module is still the module
+    for name in ("train", "export", "bench", "embed", "explain", "predict", "inspect"):
+        function = getattr(edgedigits, name)
+        assert callable(function)
+        assert inspect.signature(function) == inspect.signature(getattr(edgedigits.api, name)), name
+    assert (ROOT / "edgedigits" / "py.typed").is_file()  # PEP 561 marker, shipped as package data
+
+
+def walkthrough_blocks() -> list[str]:
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def test_docs_api_walkthrough_runs_as_written(tmp_path, monkeypatch, capsys):
+    """docs/api.md's python blocks, in order, in an empty folder (plus the examples): each must run, and the
+    numbers they leave behind equal the CLI's JSON on the same files."""
+    blocks = walkthrough_blocks()
+    assert len(blocks) >= 8
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    for index, block in enumerate(blocks):
+        exec(compile(block, f"docs/api.md python block {index + 1}", "exec"), namespace)
+    printed = capsys.readouterr().out
+    assert "on the 10,000 test images" in printed and "UsageError: unknown format 'int3'" in printed
+
+    report = namespace["report"]
+    by_cli = json.loads((tmp_path / "artifacts" / "report" / "report.json").read_text())  # report.write(...)
+    cli("bench", "artifacts/v1", "--runs", "5", "--tflm-images", "200", "--report-dir", "cli-report")
+    again = json.loads((tmp_path / "cli-report" / "report.json").read_text())
+    for model_written, model_cli in zip(by_cli["models"], again["models"]):
+        for ours, theirs in zip([model_written["reference"], *model_written["artifacts"]],
+                                [model_cli["reference"], *model_cli["artifacts"]]):
+            assert (ours["name"], ours["accuracy"]["value"], ours["parity"]["agreement"]) == \
+                   (theirs["name"], theirs["accuracy"]["value"], theirs["parity"]["agreement"])
+    assert [row.accuracy for row in report.rows] == [
+        row["accuracy"]["value"] for model in again["models"] for row in [model["reference"], *model["artifacts"]]]
+    predictions = json.loads(cli("predict", "artifacts/v1/int8.tflite", *EXAMPLES, "--json"))["predictions"]
+    assert [p["top"][0]["label"] for p in predictions] == \
+           [line.split()[1] for line in printed.splitlines() if line.startswith("examples/")]
+    assert namespace["facts"] == json.loads(cli("inspect", "artifacts/v1/int8.tflite", "--json"))
+    assert namespace["bundle"].folder == Path("artifacts/v1/embed/mcu")
+    assert namespace["explanation"].kind == "tflite-debugger" and namespace["explanation"].rows
