@@ -168,3 +168,36 @@ def test_both_bundles_ship_the_same_golden_preprocessing_files(phone):
     for name in preprocess_golden.FILES:
         android = (phone["android"] / "app" / "src" / "test" / "resources" / name).read_bytes()
         assert android == (phone["ios"] / "Tests" / "Resources" / name).read_bytes(), name
+
+
+def test_android_bundle_pins_litert_and_ships_a_gradle_fragment(phone):
+    from edgedigits.embed import android
+
+    fragment = (phone["android"] / android.GRADLE_FRAGMENT).read_text()
+    for line in ['implementation("com.google.ai.edge.litert:litert:1.4.1")', "minSdk = 21",
+                 'androidTestImplementation("androidx.test.ext:junit:1.3.0")',
+                 'androidTestImplementation("androidx.test:runner:1.7.0")', 'noCompress += "tflite"']:
+        assert line in fragment, line
+    readme = (phone["android"] / "README.md").read_text()
+    assert fragment.strip() in readme and "<current version>" not in readme and "minSdk 21" in readme
+    kotlin = next(phone["android"].rglob("DigitClassifier.kt")).read_text()
+    assert 'const val LABELS_ASSET = "labels.txt"' in kotlin and "context.assets.open(LABELS_ASSET)" in kotlin
+
+
+def test_float_golden_tolerance_comes_from_the_measured_kernel_spread(phone, trained_artifacts):
+    """iOS embeds int8 with float I/O: its tolerance is FLOAT_SAFETY x the spread between LiteRT's kernel sets
+    measured at export (one output step, 1/256, on 1,000 images here), not a fixed 1e-5."""
+    from edgedigits.golden import FLOAT_SAFETY, SPREAD_KERNELS
+
+    manifest = json.loads((trained_artifacts / "v1" / "manifest.json").read_text())
+    spreads = {s["artifact"]: s["kernel_spread"] for s in manifest["golden"]["sets"] if "kernel_spread" in s}
+    assert {"tflite_float32", "tflite_fp16", "tflite_dynamic", "tflite_int8_float_io"} <= set(spreads)
+    assert all(s["kernels"] == list(SPREAD_KERNELS) and s["images"] == 1000 for s in spreads.values())
+    spread = spreads["tflite_int8_float_io"]["max_abs_diff"]
+    golden = next(s for s in manifest["golden"]["sets"]
+                  if s["artifact"] == "tflite_int8_float_io" and s["kernels"] == "default")
+    assert spread > 0  # measured here: 1/256, one output step
+    assert FLOAT_SAFETY * spread <= golden["tolerance"]["max_abs"] <= FLOAT_SAFETY * spread * 1.1
+    swift = (phone["ios"] / "Tests" / "GoldenVectorTests.swift").read_text()
+    assert f"static let tolerance: Float = {golden['tolerance']['max_abs']!r}" in swift
+    assert "largest difference measured at export between LiteRT's kernel sets" in (phone["ios"] / "README.md").read_text()

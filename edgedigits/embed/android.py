@@ -27,6 +27,11 @@ DEVICE_TEST_ASSETS_DIR = "app/src/androidTest/assets"
 LOCAL_TEST_DIR = "app/src/test/java/" + PACKAGE.replace(".", "/")
 LOCAL_TEST_RESOURCES_DIR = "app/src/test/resources"
 DATA_TYPES = {"int8": "INT8", "float32": "FLOAT32"}  # manifest dtype -> org.tensorflow.lite.DataType
+GRADLE_FRAGMENT = "app/edgedigits.gradle.kts"  # merged by hand into app/build.gradle.kts
+# Pinned: LiteRT 1.4.1 has org.tensorflow.lite.Interpreter with the GPU delegate from API 21 and 16 KB-aligned
+# native libraries (first in 1.4.0); 2.0.x has no Interpreter, 2.1+ has it CPU-only from API 23.
+VERSIONS = {"litert_version": "1.4.1", "min_sdk": 21, "junit_version": "4.13.2",
+            "androidx_ext_junit_version": "1.3.0", "androidx_runner_version": "1.7.0"}
 
 
 def _values(context: EmbedContext) -> dict:
@@ -39,7 +44,7 @@ def _values(context: EmbedContext) -> dict:
         "tolerance_unit": "int8 steps" if context.output.quantized else "absolute probability",
         "computed_by": context.golden_set["computed_by"],
         "label_literals": [string_literal(label, "kotlin") for label in context.labels],
-        **recipe_values(context),
+        **VERSIONS, **recipe_values(context),
     }
 
 
@@ -99,6 +104,7 @@ def build(context: EmbedContext) -> dict[str, bytes]:
     files |= {
         f"{SOURCE_DIR}/DigitClassifier.kt": classifier_kotlin(context).encode(),
         f"{DEVICE_TEST_DIR}/GoldenVectorTest.kt": render("android", "GoldenVectorTest.kt", **values).encode(),
+        GRADLE_FRAGMENT: render("android", "build.gradle.kts", **values).encode(),
     }
     if context.digit_recipe:
         files |= {
@@ -117,5 +123,6 @@ def build(context: EmbedContext) -> dict[str, bytes]:
                                 io_table=io_table(context), golden_paragraph=golden_paragraph(context),
                                 preprocessing=preprocessing_section(context, generated="`ModelInput.kt`"), cases=cases,
                                 preprocess_tolerance=recipe["tolerance"],
-                                classifier=classifier_kotlin(context).strip()).encode()
+                                classifier=classifier_kotlin(context).strip(), gradle_fragment=GRADLE_FRAGMENT,
+                                gradle=render("android", "build.gradle.kts", **values).strip()).encode()
     return files

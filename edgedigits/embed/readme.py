@@ -21,7 +21,18 @@ def golden_paragraph(context: EmbedContext) -> str:
     return (f"Golden vectors: {len(context.golden_labels)} inputs ({context.manifest['golden']['source']}) and the "
             f"exact outputs computed by {golden['computed_by']}. An on-device test passes when the argmax equals the "
             f"expected class for every input and every output is within {context.tolerance:g} {unit} "
-            "(bit-exact on the same kernels; other kernels differ at the last bits).")
+            "(bit-exact on the same kernels; other kernels differ at the last bits)." + _tolerance_origin(golden))
+
+
+def _tolerance_origin(golden: dict) -> str:
+    """Where a float tolerance comes from: the spread between LiteRT's kernel sets, measured at export."""
+    spread = golden.get("kernel_spread")
+    if spread is None:
+        return ""
+    return (f" The tolerance is {spread['safety']}x the largest difference measured at export between LiteRT's "
+            f"kernel sets ({', '.join(spread['kernels'])}: XNNPACK, optimized builtins, BUILTIN_REF) on "
+            f"{spread['images']:,} test images, {spread['max_abs_diff']:.2g}, rounded up (at least 1e-05): "
+            "a phone's ARM kernels are one more kernel set.")
 
 
 def preprocessing_section(context: EmbedContext, generated: str | None = None) -> str:
