@@ -248,3 +248,35 @@ def test_docs_api_walkthrough_runs_as_written(tmp_path, monkeypatch, capsys):
     assert namespace["facts"] == json.loads(cli("inspect", "artifacts/v1/int8.tflite", "--json"))
     assert namespace["bundle"].folder == Path("artifacts/v1/embed/mcu")
     assert namespace["explanation"].kind == "tflite-debugger" and namespace["explanation"].rows
+
+
+PAGES_OF_OTHER_ISSUES = {"docs/bundles.md", "docs/int8.md"}  # linked from the README, written under issues 19 and 18
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_readme_is_a_front_page_and_every_docs_link_resolves():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 400
+    first_screen = "\n".join(readme.splitlines()[:20])
+    assert "make demo" in first_screen and "make test" in first_screen
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)  # links in code are not links
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+://", target):
+                continue
+            file_part, _, anchor = target.partition("#")
+            linked = (page.parent / file_part).resolve() if file_part else page
+            where = f"{page.relative_to(ROOT)} -> {target}"
+            if str(linked.relative_to(ROOT)) in PAGES_OF_OTHER_ISSUES and not linked.exists():
+                continue
+            assert linked.exists(), where
+            if anchor:
+                headings = re.findall(r"(?m)^#{1,6} (.+)$", re.sub(r"```.*?```", "", linked.read_text(encoding="utf-8"),
+                                                                    flags=re.S))
+                assert anchor in {_slug(h) for h in headings}, where
