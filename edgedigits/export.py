@@ -8,6 +8,7 @@ files from two different runs, and never touches the previous artifacts before t
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import time
@@ -21,20 +22,24 @@ from edgedigits import interrupts
 from edgedigits.artifacts import ARTIFACTS, Artifact, ExportContext
 from edgedigits.config import ExportConfig
 from edgedigits.classifier import LOGITS, describe_classifier, softmax
-from edgedigits.data import Mnist
+from edgedigits.data import Mnist, load_mnist
 from edgedigits.export_data import DataOptions, export_data
 from edgedigits.environment import library_versions
-from edgedigits.errors import ArtifactError, CheckFailed
+from edgedigits.errors import ArtifactError, CheckFailed, UsageError
 from edgedigits.fileio import StagedFiles, ensure_writable_dir, folder_lock, remove_stale_temp_files, sha256_file
 from edgedigits.golden import prune_golden, write_golden
 from edgedigits.models import MODELS
 from edgedigits.manifest import SCHEMA_VERSION, manifest_bytes, manifest_path, read_manifest, verify_artifact_file
 from edgedigits.quiet import native_output_silenced
 from edgedigits.parity import compare, structure_problems, violations
+from edgedigits.quantize import AUTO, RecipeJob, check_recipe, recipes_for
+from edgedigits.quantize.search import NoRecipePassed, SearchResult, next_step, search_recipes
+from edgedigits.quantize.training import training_loader
 from edgedigits.runtimes import open_runtime, tflm_rt
 from edgedigits.train import MODEL_FILE
 
 ArtifactCallback = Callable[[str, dict], None]  # (format name, manifest entry)
+SearchCallback = Callable[[str, "SearchResult"], None]  # (format name, its int8 recipe search)
 
 
 @dataclass(frozen=True)
@@ -42,24 +47,52 @@ class ExportResult:
     model_dir: Path
     manifest: dict
     exported: tuple[str, ...]
+    recipes: dict[str, list[dict]] = dataclasses.field(default_factory=dict)  # int8 format -> trade-table rows
+
+
+def _measure(artifact: Artifact, path: Path, reference: np.ndarray, images: np.ndarray, labels: np.ndarray,
+             output: str) -> dict:
+    """Load a freshly written file in its runtime and compare it with Keras: {"parity", "io", "problems"} (the
+    problems are shape/dtype/NaN ones; tolerances are the caller's)."""
+    runtime = open_runtime(artifact.runtime, path, output=output)
+    candidate = runtime.predict(images)
+    problems = structure_problems(reference, candidate)
+    return {"parity": compare(reference, candidate, labels) if not problems else None, "problems": problems,
+            "io": {"inputs": [spec.to_json() for spec in runtime.inputs],
+                   "outputs": [spec.to_json() for spec in runtime.outputs]}}
+
+
+def _verification(parity) -> dict:
+    return {"images": parity.images, "agreement": round(parity.agreement, 4), "max_abs_diff": parity.max_abs_diff,
+            "mean_abs_diff": parity.mean_abs_diff}
 
 
 def _verify(artifact: Artifact, path: Path, reference: np.ndarray, images: np.ndarray, labels: np.ndarray,
             output: str) -> dict:
-    """Load the freshly written file in its runtime and hold it to the format's export tolerance."""
-    runtime = open_runtime(artifact.runtime, path, output=output)
-    candidate = runtime.predict(images)
-    problems = structure_problems(reference, candidate)
-    parity = compare(reference, candidate, labels) if not problems else None
-    if parity is not None:
-        problems = violations(parity, artifact.export_tolerance)
+    """Hold the freshly written file to the format's export tolerance."""
+    measured = _measure(artifact, path, reference, images, labels, output)
+    problems = measured["problems"] or violations(measured["parity"], artifact.export_tolerance)
     if problems:
         raise CheckFailed(f"{artifact.file}: export verification against Keras failed: {'; '.join(problems)}")
-    return {
-        "io": {"inputs": [spec.to_json() for spec in runtime.inputs], "outputs": [spec.to_json() for spec in runtime.outputs]},
-        "verification": {"images": parity.images, "agreement": round(parity.agreement, 4),
-                         "max_abs_diff": parity.max_abs_diff, "mean_abs_diff": parity.mean_abs_diff},
-    }
+    return {"io": measured["io"], "verification": _verification(measured["parity"])}
+
+
+def _chosen_or_raise(result, mode: str):
+    """(the manifest's recipe record, the chosen candidate), or the error that ends the export: exit 2 when a
+    named recipe cannot handle the model, exit 1 (after the table) when no candidate reached the gate."""
+    if result.chosen is None:
+        only = result.candidates[0] if mode != AUTO else None
+        if only is not None and only.error is not None and only.check is None:
+            raise UsageError(only.error)
+        if only is not None:
+            raise CheckFailed(f"{ARTIFACTS[result.format].file}: export verification against Keras failed "
+                              f"({only.recipe}): {'; '.join(only.problems)}")
+        raise NoRecipePassed(next_step(result), result)
+    chosen = result.chosen
+    gate = {key: value for key, value in dataclasses.asdict(result.gate).items() if value is not None}
+    record = {"name": chosen.recipe, **chosen.details,
+              "gate": gate | {"images": chosen.check["parity"].images}, "candidates": result.rows()}
+    return record, chosen
 
 
 def _surviving_entries(model_dir: Path, previous: dict, source_sha256: str) -> dict:
@@ -83,12 +116,16 @@ def _in_registry_order(entries: dict) -> dict:
 
 def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportConfig, mnist: Mnist | None = None,
                  options: DataOptions = DataOptions(), keras_file: Path | None = None,
-                 on_artifact: ArtifactCallback | None = None) -> ExportResult:
+                 on_artifact: ArtifactCallback | None = None, int8_recipe: str = AUTO, train_data: str | None = None,
+                 qat_epochs: int = 2, on_search: SearchCallback | None = None,
+                 on_step: Callable[[str], None] | None = None) -> ExportResult:
     """Export `model_dir/model.keras` (a built-in model or the user's own image classifier) to `formats`; raises
     CheckFailed if an artifact disagrees with Keras. `keras_file` exports the user's own `.keras` instead: it is
     copied to `model_dir/model.keras` together with the artifacts, only when all of them passed. MNIST (`mnist`,
     loaded when needed) is the default data of digit-shaped models; `options` names the user's data and
-    preprocessing (edgedigits.export_data)."""
+    preprocessing (edgedigits.export_data). `int8_recipe` says how the int8 formats are made (edgedigits.quantize):
+    auto tries plain int8 and, when it misses the gate, the remedies; `on_search` sees each format's trade table
+    and `on_step` one line per candidate or QAT epoch."""
     from edgedigits.runtimes.keras_rt import load_keras_model, run_keras_model
 
     model_dir = ensure_writable_dir(model_dir)
@@ -101,8 +138,17 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
     adopting = keras_file is not None and not (
         (model_dir / MODEL_FILE).is_file() and sha256_file(model_dir / MODEL_FILE) == source_sha256)
     classifier = describe_classifier(model, source=str(source))
+    check_recipe(int8_recipe, formats)
+    if qat_epochs < 1:
+        raise UsageError(f"--qat-epochs must be at least 1, got {qat_epochs}")
+    if train_data is not None and int8_recipe not in (AUTO, "qat"):
+        raise UsageError(f"--train-data is for --int8-recipe qat (or auto), not {int8_recipe}")
+    if int8_recipe == "qat" and train_data is None and not classifier.digit_shaped:
+        raise UsageError(f"{source}: --int8-recipe qat needs --train-data (MNIST fits only 28x28x1 10-class models)")
     data = export_data(classifier=classifier, options=options, config=config, mnist=mnist, source=str(source),
                        needs_calibration=any(ARTIFACTS[name].calibrated for name in formats))
+    training = training_loader(classifier=classifier, spec=data.spec, train_data=train_data,
+                               mnist_loader=lambda: mnist if mnist is not None else load_mnist())
 
     images, labels = data.test.images[:config.verify_samples], data.test.labels[:config.verify_samples]
     reference = run_keras_model(model, images, source)
@@ -122,16 +168,36 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
                                     opset=config.onnx_opset, work_dir=Path(work_dir))
             tmp = staged.path_for(model_dir / artifact.file)
             staged_paths[name] = tmp
-            with native_output_silenced():
-                extra = artifact.export(context, tmp)
-                checked = _verify(artifact, tmp, reference, images, labels, classifier.output)
+            recipe, tflm = None, None
+            if artifact.calibrated and len(recipes_for(name)) > 1 and int8_recipe != "ptq":
+                # int8 by recipe: candidates made and measured in the scratch folder, the chosen one copied in.
+                job = RecipeJob(format=name, context=context, check=None, training=training, qat_epochs=qat_epochs,
+                                seed=config.calibration_seed, on_progress=on_step)
+                result = search_recipes(format_name=name, mode=int8_recipe, job=job, images=images,
+                                        check=lambda path: _measure(artifact, path, reference, images, labels,
+                                                                    classifier.output),
+                                        work_dir=Path(work_dir), on_step=on_step)
+                if on_search is not None:
+                    on_search(name, result)
+                recipe, chosen = _chosen_or_raise(result, int8_recipe)
+                shutil.copyfile(chosen.path, tmp)
+                extra, tflm = chosen.entry, chosen.tflm
+                checked = {"io": chosen.check["io"], "verification": _verification(chosen.check["parity"])}
+            else:
+                with native_output_silenced():
+                    extra = artifact.export(context, tmp)
+                    checked = _verify(artifact, tmp, reference, images, labels, classifier.output)
+                if artifact.calibrated:
+                    recipe = {"name": "ptq"}
             entry = {"format": name, "runtime": artifact.runtime, "precision": artifact.precision,
                      "description": artifact.description, "file": artifact.file, "bytes": tmp.stat().st_size,
                      "sha256": sha256_file(tmp), **checked["io"], **extra, "verification": checked["verification"],
                      "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            if recipe is not None:
+                entry["recipe"] = recipe
             if artifact.runtime == "tflite":
                 # Whether TensorFlow Lite Micro runs it, and the arena it really allocates (an MCU's RAM budget).
-                entry["tflm"] = tflm_rt.measure(tmp)
+                entry["tflm"] = tflm or tflm_rt.measure(tmp)
             entries[name] = entry
             interrupts.check()  # stop at once if Ctrl-C arrived while a converter had control
             if on_artifact is not None:
@@ -169,4 +235,5 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
         # Phase 2: all verified; rename them into place together, manifest last.
         staged.commit(last=(manifest_path(model_dir), manifest_bytes(manifest)))
         prune_golden(model_dir, manifest["golden"])
-    return ExportResult(model_dir, manifest, tuple(entries))
+    recipes = {name: entry["recipe"].get("candidates", []) for name, entry in entries.items() if "recipe" in entry}
+    return ExportResult(model_dir, manifest, tuple(entries), recipes)
