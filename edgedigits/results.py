@@ -150,11 +150,13 @@ class ExportResult:
             check = entry["verification"]
             lines.append(f"| {name} | {entry['file']} | {entry['bytes']:,} | {check['agreement']:.2f} | "
                          f"{check['max_abs_diff']:.1e} |")
+        columns = ("recipe", "passed", "chosen", "bytes", "agreement", "accuracy_drop", "tflm_runs",
+                   "tflm_arena_bytes", "latency_us", "error")
         for fmt, rows in self.recipes.items():
-            lines += ["", f"int8 recipes for {fmt}:", "", "| recipe | passed | chosen | bytes | agreement % | "
-                      "accuracy drop pp | error |", "|---|---|---|---|---|---|---|"]
-            lines += [f"| {r.get('recipe')} | {r.get('passed')} | {r.get('chosen')} | {r.get('bytes')} | "
-                      f"{r.get('agreement')} | {r.get('accuracy_drop')} | {r.get('error') or ''} |" for r in rows]
+            lines += ["", f"int8 recipes tried for {fmt}:", "", "| " + " | ".join(columns) + " |",
+                      "|---" * len(columns) + "|"]
+            lines += ["| " + " | ".join("" if row.get(key) is None else str(row.get(key)).replace("|", "\\|")
+                                        for key in columns) + " |" for row in rows]
         return "\n".join(lines) + "\n"
 
 

@@ -280,3 +280,18 @@ def test_readme_is_a_front_page_and_every_docs_link_resolves():
                 headings = re.findall(r"(?m)^#{1,6} (.+)$", re.sub(r"```.*?```", "", linked.read_text(encoding="utf-8"),
                                                                     flags=re.S))
                 assert anchor in {_slug(h) for h in headings}, where
+
+
+def test_export_result_shows_the_int8_recipe_trade_table(tmp_path):
+    manifest = {"artifacts": {"tflite_int8": {"file": "int8.tflite", "bytes": 30_440,
+                                              "verification": {"agreement": 99.2, "max_abs_diff": 0.04}}}}
+    recipes = {"tflite_int8": [
+        {"recipe": "ptq", "passed": False, "chosen": False, "bytes": 30_440, "agreement": 99.2, "accuracy_drop": 0.3,
+         "tflm_runs": True, "tflm_arena_bytes": 15_456, "latency_us": 13.1, "error": None},
+        {"recipe": "fallback", "passed": True, "chosen": True, "bytes": 31_002, "agreement": 99.7,
+         "accuracy_drop": 0.05, "tflm_runs": False, "tflm_arena_bytes": None, "latency_us": 15.0, "error": "a|b"}]}
+    shown = edgedigits.ExportResult(model_dir=tmp_path, artifacts={"tflite_int8": tmp_path / "int8.tflite"},
+                                    manifest=manifest, recipes=recipes)._repr_markdown_()
+    assert "| tflite_int8 | int8.tflite | 30,440 | 99.20 | 4.0e-02 |" in shown
+    assert "| ptq | False | False | 30440 | 99.2 | 0.3 | True | 15456 | 13.1 |  |" in shown
+    assert "| fallback | True | True | 31002 | 99.7 | 0.05 | False |  | 15.0 | a\\|b |" in shown
