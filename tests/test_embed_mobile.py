@@ -201,3 +201,14 @@ def test_float_golden_tolerance_comes_from_the_measured_kernel_spread(phone, tra
     swift = (phone["ios"] / "Tests" / "GoldenVectorTests.swift").read_text()
     assert f"static let tolerance: Float = {golden['tolerance']['max_abs']!r}" in swift
     assert "largest difference measured at export between LiteRT's kernel sets" in (phone["ios"] / "README.md").read_text()
+
+
+def test_ios_bundle_ships_a_pinned_podfile_and_states_its_minimums(phone):
+    podfile = (phone["ios"] / "Podfile").read_text()
+    assert "pod 'TensorFlowLiteSwift', '2.17.0'" in podfile and "platform :ios, '13.0'" in podfile
+    readme = (phone["ios"] / "README.md").read_text()
+    assert podfile.strip() in readme and "iOS 13.0" in readme and "Exact" in readme
+    assert "framework the app embeds" not in readme and "static framework" in readme
+    swift = (phone["ios"] / "Sources" / "MnistPreprocess.swift").read_text()
+    assert "#if canImport(CoreGraphics)\nimport CoreGraphics\n#endif" in swift
+    assert "static func hasDigit(_ input: [Float]) -> Bool" in swift

@@ -23,6 +23,8 @@ from edgedigits.errors import UsageError
 
 KERNELS = "default"
 DEFAULT_FORMAT = "tflite_int8_float_io"
+# Pinned: TensorFlowLiteSwift 2.17.0 is the last pod LiteRT published (a static framework, module TensorFlowLite).
+VERSIONS = {"pod_version": "2.17.0", "ios_minimum": "13.0"}
 SWIFT_DTYPES = ("float32",)  # the I/O dtypes the generated Swift feeds (uint8 would work too; none is exported)
 
 
@@ -43,7 +45,7 @@ def _values(context: EmbedContext) -> dict:
         "tolerance": repr(context.tolerance), "tolerance_unit": "absolute probability",
         "computed_by": context.golden_set["computed_by"],
         "label_literals": [string_literal(label, "swift") for label in context.labels],
-        **recipe_values(context),
+        **VERSIONS, **recipe_values(context),
     }
 
 
@@ -77,6 +79,7 @@ def build(context: EmbedContext) -> dict[str, bytes]:
     files |= {
         "Sources/DigitClassifier.swift": classifier_swift(context).encode(),
         "Tests/GoldenVectorTests.swift": render("ios", "GoldenVectorTests.swift", **values).encode(),
+        "Podfile": render("ios", "Podfile", **values).encode(),
     }
     if context.digit_recipe:
         files |= {
@@ -94,5 +97,6 @@ def build(context: EmbedContext) -> dict[str, bytes]:
                                 io_table=io_table(context), golden_paragraph=golden_paragraph(context),
                                 preprocessing=preprocessing_section(context, generated="`ModelInput.swift`"),
                                 cases=cases, preprocess_tolerance=recipe["tolerance"],
-                                classifier=classifier_swift(context).strip()).encode()
+                                classifier=classifier_swift(context).strip(),
+                                podfile=render("ios", "Podfile", **values).strip()).encode()
     return files
