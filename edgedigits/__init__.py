@@ -33,11 +33,16 @@ _LAZY = {**{name: "edgedigits.api" for name in _FUNCTIONS}, **{name: "edgedigits
          "Prediction": "edgedigits.prediction", "TrainResult": "edgedigits.train"}
 
 
+_SHARED = ("train", "export", "bench", "embed", "explain")  # API functions named like a library module
+
+
 def __getattr__(name: str):
     if name not in _LAZY:
         raise AttributeError(f"module 'edgedigits' has no attribute '{name}'")
     import importlib
 
+    if name in _SHARED:  # the module, made callable (below): one object whether or not it was imported before
+        return importlib.import_module(f"{__name__}.{name}")
     return getattr(importlib.import_module(_LAZY[name]), name)
 
 
@@ -64,12 +69,12 @@ class _CallableModule(_types.ModuleType):
 
 class _Package(_types.ModuleType):
     def __setattr__(self, name: str, value) -> None:
-        if name in _FUNCTIONS and isinstance(value, _types.ModuleType) and type(value) is _types.ModuleType:
+        if name in _SHARED and type(value) is _types.ModuleType:
             value.__class__ = _CallableModule
         super().__setattr__(name, value)
 
 
 _sys.modules[__name__].__class__ = _Package
-for _name in _FUNCTIONS:  # a submodule imported before this line (none today) is made callable too
+for _name in _SHARED:  # a submodule imported before this line (none today) is made callable too
     if f"{__name__}.{_name}" in _sys.modules:
         setattr(_sys.modules[__name__], _name, _sys.modules[f"{__name__}.{_name}"])

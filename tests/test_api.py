@@ -213,6 +213,18 @@ def test_names_shared_with_modules_stay_callable():
     assert (ROOT / "edgedigits" / "py.typed").is_file()  # PEP 561 marker, shipped as package data
 
 
+def test_shared_names_resolve_as_modules_in_a_fresh_interpreter():
+    """Before anything imported the library modules: dotted paths through edgedigits.export/explain/bench (as
+    monkeypatch, mock.patch and `import a.b as c` resolve them) reach the modules, and the names still call."""
+    code = ("import edgedigits, inspect; from _pytest.monkeypatch import resolve; "
+            "assert callable(edgedigits.explain) and edgedigits.export.export_model; "
+            "resolve('edgedigits.explain.sweep.calibration_sweep'); resolve('edgedigits.bench.run.bench_artifacts'); "
+            "import edgedigits.train as t; assert t.train_model and callable(t); "
+            "assert 'target' in inspect.signature(edgedigits.embed).parameters; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
 def walkthrough_blocks() -> list[str]:
     text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
