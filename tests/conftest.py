@@ -38,8 +38,9 @@ def trained_artifacts(tmp_path_factory, mnist) -> Path:
 
     root = tmp_path_factory.mktemp("artifacts")
     train_model(spec=MODELS["v1"], mnist=mnist, out_dir=root / "v1", config=TrainConfig(**TINY_TRAIN))
+    # Plain int8 (ptq), as every test of the formats expects; the recipe search has its own tests (test_recipes).
     export_model(model_dir=root / "v1", formats=tuple(ARTIFACTS), config=ExportConfig(calibration_samples=200),
-                 mnist=mnist)
+                 mnist=mnist, int8_recipe="ptq")
     return root
 
 

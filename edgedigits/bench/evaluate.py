@@ -65,7 +65,8 @@ def precision_of(entry: dict) -> str:
 def tolerance_for(entry: dict, config: BenchConfig) -> Tolerance:
     """The registry tolerance of the entry's format (precision-based default for unknown formats), with the
     user's overrides: agreement and accuracy drop apply to every artifact, max |Δp| only to formats judged
-    on probabilities (it would fail any quantized model by design)."""
+    on probabilities (it would fail any quantized model by design). A QAT-made int8 file is held to the accuracy
+    drop only, as export held it."""
     artifact = ARTIFACTS.get(entry.get("format", ""))
     base = artifact.tolerance if artifact is not None else None
     if base is None or base == Tolerance():
@@ -73,6 +74,11 @@ def tolerance_for(entry: dict, config: BenchConfig) -> Tolerance:
     prob = base.max_abs_prob_diff
     if config.max_prob_diff is not None and prob is not None:
         prob = config.max_prob_diff
+    if (entry.get("recipe") or {}).get("name") == "qat":
+        # A QAT file carries fine-tuned weights: a new model, judged by accuracy (edgedigits.quantize.search).
+        from edgedigits.quantize.search import gate_for
+
+        base = gate_for("qat", base, base)
     return Tolerance(
         max_abs_prob_diff=prob,
         min_agreement=config.min_agreement if config.min_agreement is not None else base.min_agreement,

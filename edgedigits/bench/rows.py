@@ -59,6 +59,7 @@ def build_row(target: Target, entry: dict | None, measured: Measured, *, referen
            "status": measured.status, "verdict": None, "error": measured.error,
            "tolerance": asdict(tolerance) if tolerance else None, "latency": measured.latency,
            "load_ms": measured.load_ms, "predict_s": measured.predict_s, "tflm": measured.tflm,
+           "recipe": ((entry or {}).get("recipe") or {}).get("name"),  # how an int8 file was made (quantize/)
            "images": {}}  # filled by edgedigits.report when PNGs are written
     row |= dict.fromkeys(METRIC_KEYS)
     if measured.status == OK and reference is not None and reference.status == OK:

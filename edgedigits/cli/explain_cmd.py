@@ -31,17 +31,27 @@ def explain_command(
         help="Seed of the sweep's calibration samples.")] = ExportConfig.calibration_seed,
     test_samples: Annotated[Optional[int], typer.Option(
         help="Test images for accuracy and agreement (default: all 10,000).")] = None,
+    recipes: Annotated[bool, typer.Option(
+        "--recipes", help="Make every int8 recipe (ptq, equalize, fallback, int16, qat) for TARGET's format and "
+                          "print the trade table; writes no file.")] = False,
+    train_data: Annotated[Optional[str], typer.Option(
+        help="With --recipes: labelled training images for qat (default for 28x28x1 10-class models: MNIST).")] = None,
+    qat_epochs: Annotated[int, typer.Option(help="With --recipes: epochs of quantization-aware fine-tuning.")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")] = False,
     report_dir: Annotated[Optional[Path], typer.Option(
         help="Also write <kind>-<name>.json and a bar chart .png here.")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Explain int8 loss: per-layer error (TFLite debugger), per-tensor SQNR (ONNX), or a calibration sweep."""
+    """Explain int8 loss: per-layer error (TFLite debugger), per-tensor SQNR (ONNX), a calibration sweep, or the
+    trade table of every int8 recipe (--recipes). Works on any exported model, on the data it was exported with."""
     from edgedigits.explain.request import explain_target
 
     explanation = explain_target(target=target, keep_float=tuple(keep_float or ()),
                                  calibration_sweep=calibration_sweep, format_name=format_name,
-                                 calibration_seed=calibration_seed, test_samples=test_samples, data_dir=data_dir)
+                                 calibration_seed=calibration_seed, test_samples=test_samples, data_dir=data_dir,
+                                 recipes=recipes, train_data=train_data, qat_epochs=qat_epochs,
+                                 on_step=None if as_json else
+                                 lambda line: console.print(f"  [dim]{escape(line)}[/]", highlight=False))
     written = []
     if report_dir is not None:
         from edgedigits.explain.render import write_report

@@ -69,28 +69,6 @@ def locate(path: Path) -> tuple[Path, dict, dict]:
     return location.model_dir, location.manifest, location.entry
 
 
-def require_mnist_model(manifest: dict | None, where: Path) -> None:
-    """explain calibrates and measures on MNIST at pixel/255 (its debuggers re-quantize from the Keras model).
-    A model exported with its own data, size (hence channels) or pixel mapping would be explained on the wrong images, so it is
-    refused in one line rather than answered wrongly. (No manifest: a folder `train` wrote, hence MNIST.)"""
-    if manifest is None:
-        return
-    from edgedigits.export_data import MNIST_CALIBRATION
-
-    preprocessing = manifest.get("preprocessing") or {}
-    data = manifest.get("data") or {}
-    calibration = data.get("calibration") or {}
-    own = [what for what, differs in (
-        ("input shape", preprocessing.get("shape", [28, 28, 1]) != [28, 28, 1]),
-        ("pixel mapping", (preprocessing.get("scale", 1 / 255), preprocessing.get("offset", 0.0)) != (1 / 255, 0.0)),
-        ("test data", (data.get("test") or {}).get("kind", "mnist test") != "mnist test"),
-        ("calibration data", calibration.get("source", MNIST_CALIBRATION) != MNIST_CALIBRATION),
-    ) if differs]
-    if own:
-        raise UsageError(f"{where}: explain works on 28x28x1 digit models exported with MNIST data at pixel/255; "
-                         f"this model has its own {', '.join(own)} (bench and inspect do support it)")
-
-
 def calibration_settings(entry: dict, path: Path) -> tuple[int, int]:
     """(samples, seed) the artifact was calibrated with, as recorded in the manifest."""
     calibration = entry.get("calibration")
@@ -120,20 +98,37 @@ def evaluate(path: Path, runtime: str, images: np.ndarray, labels: np.ndarray, r
             "accuracy": round(parity.candidate_accuracy, 2), "keras_accuracy": round(parity.reference_accuracy, 2)}
 
 
-def explain_artifact(*, path: Path, mnist, keep_float: tuple[str, ...] = (), output_dir: Path | None = None,
-                     test_samples: int | None = None) -> Explanation:
-    """Per-layer (TFLite) or per-tensor (ONNX) quantization error of an exported int8 artifact."""
+def explain_artifact(*, path: Path, mnist=None, keep_float: tuple[str, ...] = (), output_dir: Path | None = None,
+                     test_samples: int | None = None, data_dir: Path | None = None) -> Explanation:
+    """Per-layer (TFLite) or per-tensor (ONNX) quantization error of an exported int8 artifact, on the data its
+    manifest recorded (MNIST, loaded when needed, for digit models; the user's own data otherwise)."""
+    from edgedigits.explain.recorded import recorded_data
+
     path = Path(path)
     model_dir, manifest, entry = locate(path)
-    require_mnist_model(manifest, path)
     calibration_settings(entry, path)  # fp16/float/dynamic have nothing to explain: say so before any work
+    data = recorded_data(manifest, mnist_loader=mnist_loader(mnist, data_dir))
     if entry["runtime"] == "tflite":
         from edgedigits.explain.tflite_debug import debug_tflite
 
-        return debug_tflite(model_dir=model_dir, entry=entry, mnist=mnist, keep_float=keep_float,
+        return debug_tflite(model_dir=model_dir, entry=entry, data=data, keep_float=keep_float,
                             output_dir=output_dir, test_samples=test_samples)
     if keep_float:
         raise UsageError(f"{path}: --keep-float is for TFLite int8 models")
     from edgedigits.explain.onnx_debug import debug_onnx
 
-    return debug_onnx(model_dir=model_dir, entry=entry, mnist=mnist)
+    return debug_onnx(model_dir=model_dir, entry=entry, data=data)
+
+
+def mnist_loader(mnist, data_dir: Path | None):
+    """MNIST as given, else loaded (once) only if the model's recorded data turns out to be MNIST."""
+    cache = [mnist] if mnist is not None else []
+
+    def load():
+        if not cache:
+            from edgedigits.data import load_mnist
+
+            cache.append(load_mnist(data_dir))
+        return cache[0]
+
+    return load

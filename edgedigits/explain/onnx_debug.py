@@ -21,18 +21,17 @@ from edgedigits.quiet import native_output_silenced
 DEBUG_SAMPLES = 200  # activations of every tensor are kept in memory per sample; 200 is plenty for SQNR
 
 
-def debug_onnx(*, model_dir: Path, entry: dict, mnist) -> Explanation:
+def debug_onnx(*, model_dir: Path, entry: dict, data) -> Explanation:
     from onnxruntime.quantization import qdq_loss_debug as qdq
 
     from edgedigits.artifacts import onnx_float32
     from edgedigits.artifacts.onnx_int8 import calibration_reader, prepare_for_quantization
-    from edgedigits.data import calibration_sample
     from edgedigits.runtimes.keras_rt import load_keras_model
     from edgedigits.train import MODEL_FILE
 
     path = Path(model_dir) / entry["file"]
     samples, seed = calibration_settings(entry, path)
-    images = calibration_sample(mnist, samples=samples, seed=seed)[:DEBUG_SAMPLES]
+    images = data.sample(samples, seed)[:DEBUG_SAMPLES]
     model = load_keras_model(Path(model_dir) / MODEL_FILE)
     layer_names = [layer.name for layer in model.layers]
     with tempfile.TemporaryDirectory(prefix="edgedigits-explain-") as scratch, native_output_silenced():
@@ -63,7 +62,8 @@ def debug_onnx(*, model_dir: Path, entry: dict, mnist) -> Explanation:
     # helpers like Transpose__63) go last. qdq_sqnr alone misleads after a fused Relu: the quantizer gives
     # Conv's output Relu's [0, max] range, so clipping the negatives (Relu's job) counts as "noise".
     rows.sort(key=lambda row: (math.isnan(row["float_sqnr"]), row["float_sqnr"]))
-    notes = [f"SQNR in dB on {len(images)} of the manifest's calibration images (seed {seed}); higher is better",
+    notes = [f"SQNR in dB on {len(images)} of the manifest's calibration images (seed {seed}: "
+             f"{data.calibration.get('source', 'MNIST training set')}); higher is better",
              "float_sqnr: quantized vs float model at this tensor (accumulated); qdq_sqnr: before vs after the "
              "tensor's own QuantizeLinear/DequantizeLinear (low after a fused Relu by design)"]
     return Explanation("onnx-qdq", str(path), "float_sqnr", rows, label="tensor", notes=notes)

@@ -14,7 +14,8 @@ from edgedigits.report.figures import png_bytes, pyplot
 
 TITLES = {"tflite-debugger": "per-layer int8 error (TFLite quantization debugger), worst first",
           "onnx-qdq": "per-tensor SQNR in dB (ONNX QDQ), worst first",
-          "calibration-sweep": "calibration size vs agreement and accuracy"}
+          "calibration-sweep": "calibration size vs agreement and accuracy",
+          "recipes": "int8 recipes: agreement, accuracy drop, size, TFLite Micro, latency"}
 DPI = 120
 MAX_CELL = 60  # fused TFLite tensor names run to 100+ characters
 # What the terminal shows per kind (row key, header); --json and the report keep every field, full tensor names
@@ -54,6 +55,10 @@ def rows_table(rows: list[dict], columns: list[tuple[str, str]], title: str) -> 
 
 
 def tables(explanation: Explanation) -> list[Table]:
+    if explanation.kind == "recipes":
+        from edgedigits.report.recipes import recipe_table
+
+        return [recipe_table(explanation.rows, title=escape(f"{TITLES['recipes']}: {explanation.subject}"))]
     shown = [rows_table(explanation.rows, COLUMNS[explanation.kind],
                         f"{TITLES[explanation.kind]}: {explanation.subject}")]
     if explanation.trade:
@@ -70,7 +75,8 @@ def chart_png(explanation: Explanation) -> bytes:
     plt = pyplot()
     if explanation.kind == "calibration-sweep":
         return _sweep_png(explanation, plt)
-    rows = [row for row in explanation.rows if math.isfinite(row[explanation.metric])]
+    rows = [row for row in explanation.rows
+            if row[explanation.metric] is not None and math.isfinite(row[explanation.metric])]
     labels = [_cell(f"{row[explanation.label]}") for row in rows]
     if explanation.kind == "tflite-debugger":
         labels = [f"{row['layer']} ({row['op'].lower()})" for row in rows]

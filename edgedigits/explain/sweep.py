@@ -28,14 +28,13 @@ def parse_sizes(text: str, *, limit: int) -> tuple[int, ...]:
     return tuple(dict.fromkeys(sizes))  # keep order, drop repeats
 
 
-def calibration_sweep(*, model_dir: Path, sizes: tuple[int, ...], mnist, format_name: str = "tflite_int8",
+def calibration_sweep(*, model_dir: Path, sizes: tuple[int, ...], data, format_name: str = "tflite_int8",
                       seed: int = 0, test_samples: int | None = None) -> Explanation:
-    """Agreement with Keras and accuracy of `format_name` calibrated on each of `sizes` training images."""
+    """Agreement with Keras and accuracy of `format_name` calibrated on each of `sizes` images of the model's
+    recorded calibration source (`data`: edgedigits.explain.recorded.RecordedData)."""
     from edgedigits.artifacts import ARTIFACTS, ExportContext
-    from edgedigits.data import calibration_sample, scale
+    from edgedigits.classifier import LOGITS, describe_classifier, softmax
     from edgedigits.runtimes.keras_rt import load_keras_model, run_keras_model
-    from edgedigits.explain import require_mnist_model
-    from edgedigits.manifest import manifest_path, read_manifest
     from edgedigits.train import MODEL_FILE
 
     artifact = ARTIFACTS[format_name]
@@ -45,17 +44,18 @@ def calibration_sweep(*, model_dir: Path, sizes: tuple[int, ...], mnist, format_
     source = Path(model_dir) / MODEL_FILE
     if not source.is_file():
         raise ArtifactError(f"{source}: no trained model (run `edgedigits train` first)")
-    if manifest_path(model_dir).is_file():
-        require_mnist_model(read_manifest(model_dir), Path(model_dir))
     model = load_keras_model(source)
-    count = test_samples or len(mnist.x_test)
-    images, labels = scale(mnist.x_test[:count]), mnist.y_test[:count]
+    test = data.test()
+    count = test_samples or len(test.labels)
+    images, labels = test.images[:count], test.labels[:count]
     reference = run_keras_model(model, images, source)
+    if describe_classifier(model, source=str(source)).output == LOGITS:
+        reference = softmax(reference)
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="edgedigits-sweep-") as scratch:
         for size in sizes:
-            sample = calibration_sample(mnist, samples=size, seed=seed)
+            sample = data.sample(size, seed)
             context = ExportContext(model=model, calibration_images=lambda sample=sample: sample,
                                     calibration={"samples": size, "seed": seed}, work_dir=Path(scratch))
             destination = Path(scratch) / f"{size}-{artifact.file}"
@@ -65,6 +65,7 @@ def calibration_sweep(*, model_dir: Path, sizes: tuple[int, ...], mnist, format_
             rows.append({"samples": size, "bytes": measured["bytes"], "agreement": measured["agreement"],
                          "accuracy": measured["accuracy"],
                          "accuracy_drop": round(measured["keras_accuracy"] - measured["accuracy"], 2)})
-    notes = [f"{artifact.name} calibrated on seeded training samples (seed {seed}); measured on {count} test "
-             f"images; Keras accuracy {round(float(np.mean(reference.argmax(1) == labels) * 100), 2)}%"]
+    notes = [f"{artifact.name} calibrated on seeded samples (seed {seed}) of "
+             f"{data.calibration.get('source', 'the MNIST training set')}; measured on {count} test images; "
+             f"Keras accuracy {round(float(np.mean(reference.argmax(1) == labels) * 100), 2)}%"]
     return Explanation("calibration-sweep", str(model_dir), "agreement", rows, label="samples", notes=notes)

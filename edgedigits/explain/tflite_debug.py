@@ -112,10 +112,11 @@ def keep_float_file(source: Path, keep_float: tuple[str, ...]) -> str:
     return f"{Path(source).stem}_keep_float-" + "+".join(re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:40] for name in keep_float) + ".tflite"
 
 
-def debug_tflite(*, model_dir: Path, entry: dict, mnist, keep_float: tuple[str, ...] = (),
+def debug_tflite(*, model_dir: Path, entry: dict, data, keep_float: tuple[str, ...] = (),
                  output_dir: Path | None = None, test_samples: int | None = None) -> Explanation:
-    from edgedigits.data import calibration_sample, scale
+    """`data`: the model's RecordedData (edgedigits.explain.recorded)."""
     from edgedigits.runtimes.keras_rt import load_keras_model, run_keras_model
+    from edgedigits.classifier import LOGITS, describe_classifier, softmax
     from edgedigits.train import MODEL_FILE
 
     path = Path(model_dir) / entry["file"]
@@ -124,12 +125,13 @@ def debug_tflite(*, model_dir: Path, entry: dict, mnist, keep_float: tuple[str, 
                          "debugger explains int8.tflite and int8_float_io.tflite")
     samples, seed = calibration_settings(entry, path)
     model = load_keras_model(Path(model_dir) / MODEL_FILE)
-    images = calibration_sample(mnist, samples=samples, seed=seed)
+    images = data.sample(samples, seed)
     int8_io = CONVERTER_FORMATS[entry["format"]]
     layer_names = [layer.name for layer in model.layers]
     debugger = make_debugger(model, images, int8_io=int8_io)
     rows = layer_rows(debugger, layer_names)
-    notes = [f"debugged on the manifest's calibration sample ({samples} training images, seed {seed})",
+    notes = [f"debugged on the manifest's calibration sample ({samples} images, seed {seed}: "
+             f"{data.calibration.get('source', 'MNIST training set')})",
              f"rmse_over_scale ≈ {ROUNDING_FLOOR:.3f} is the floor of uniform rounding; higher means range "
              "or clipping loss in that layer"]
     explanation = Explanation("tflite-debugger", str(path), "rmse_over_scale", rows, notes=notes)
@@ -142,9 +144,12 @@ def debug_tflite(*, model_dir: Path, entry: dict, mnist, keep_float: tuple[str, 
             raise UsageError(f"--keep-float: the quantizer did not keep {', '.join(ignored)} in float")
         destination = Path(output_dir or model_dir) / keep_float_file(path, keep_float)
         atomic_write_bytes(destination, content)
-        count = test_samples or len(mnist.x_test)
-        test_images, labels = scale(mnist.x_test[:count]), mnist.y_test[:count]
+        test = data.test()
+        count = test_samples or len(test.labels)
+        test_images, labels = test.images[:count], test.labels[:count]
         reference = run_keras_model(model, test_images, Path(model_dir) / MODEL_FILE)
+        if describe_classifier(model, source=str(model_dir)).output == LOGITS:
+            reference = softmax(reference)
         explanation.trade = [
             {"model": "all int8", **evaluate(path, "tflite", test_images, labels, reference)},
             {"model": f"float: {', '.join(keep_float)}", **evaluate(destination, "tflite", test_images, labels, reference)},

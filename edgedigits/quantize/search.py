@@ -3,7 +3,8 @@
 `auto` makes plain int8 first and stops there when it passes the gate (so a model that passes keeps plain PTQ,
 byte for byte). Otherwise it makes every cheap remedy (equalize, fallback, int16), then qat only when none of them
 passed and training data exists, and chooses among the candidates that pass: one TensorFlow Lite Micro can run
-first, then the smallest file, then the fastest. Every candidate gets the same measurement: the export's
+first, then int8 over int16 activations (int16 changes the I/O type and doubles the arena), then the smallest
+file, then the fastest. Every candidate gets the same measurement: the export's
 verification against Keras, TFLM's interpreter (runs? arena?), a batch-1 latency on LiteRT, its size and how
 long it took to make. A named recipe makes just that candidate, held to the format's export check as plain
 int8 always was; `all` (explain --recipes) makes every candidate and chooses nothing.
@@ -171,8 +172,10 @@ def search_recipes(*, format_name: str, mode: str, job: RecipeJob, check: Callab
     passing = [candidate for candidate in candidates if candidate.passed]
     chosen = None
     if mode != ALL and passing:
-        chosen = min(passing, key=lambda c: (c.tflm is not None and not c.tflm.get("runs"), c.path.stat().st_size,
-                                             c.latency_us or 0.0))
+        # An MCU must be able to run it; int16 changes the file's I/O type and doubles the arena, so an int8
+        # candidate wins a tie on those; then the smallest file, then the fastest.
+        chosen = min(passing, key=lambda c: (c.tflm is not None and not c.tflm.get("runs"), c.recipe == "int16",
+                                             c.path.stat().st_size, c.latency_us or 0.0))
     return SearchResult(format_name, tolerance, candidates, chosen)
 
 

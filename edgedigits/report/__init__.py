@@ -46,7 +46,7 @@ REPORT_KEYS: dict[str, tuple[str, ...]] = {
                "models", "summary", "errors"),
     "model": ("name", "dir", "status", "error", "data", "reference", "artifacts", "agreement_matrix"),
     "row": ("name", "format", "runtime", "precision", "kernels", "file", "bytes", "size_ratio", "sha256", "status",
-            "verdict", "error", "tolerance", "latency", "load_ms", "predict_s", "tflm", "accuracy", "parity", "problems",
+            "verdict", "error", "tolerance", "latency", "load_ms", "predict_s", "tflm", "recipe", "accuracy", "parity", "problems",
             "confusion", "confusion_delta", "per_class", "disagreements", "shift", "images"),
     "accuracy": ("value", "ci95", "delta_pp"),
     "parity": ("agreement", "agreement_ci95", "max_abs_diff", "mean_abs_diff", "flips", "mcnemar_p"),

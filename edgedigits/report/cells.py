@@ -37,6 +37,8 @@ def row_cells(row: dict) -> dict[str, str]:
     ci = accuracy.get("ci95")
     flips = parity.get("flips")
     name = row["name"]
+    if row.get("recipe") not in (None, "ptq"):
+        name = f"{name} [{row['recipe']}]"  # an int8 remedy made it (export --int8-recipe)
     if row.get("runtime") == "tflm":
         name = "  ↳ TFLite Micro"  # always listed right under its artifact
     return {
