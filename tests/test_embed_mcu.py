@@ -32,7 +32,7 @@ WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wmissing-declarations", "-Wdouble-p
             "-Wsign-compare", "-Wunused-variable", "-Wmissing-field-initializers", "-Wunused-function", "-Wswitch",
             "-Wvla", "-Wstrict-aliasing", "-Wno-unused-parameter", "-DTF_LITE_STATIC_MEMORY"]
 CXXFLAGS = ["-std=c++17", "-fno-rtti", "-fno-exceptions", "-fno-threadsafe-statics", *WARNINGS]
-GENERATED_CC = ("edgedigits_model.cc", "golden_test.cc", "model_data.cc")
+GENERATED_CC = ("edgedigits_model.cc", "golden_test.cc", "golden_vectors.cc", "model_data.cc")
 needs_compiler = pytest.mark.skipif(CXX is None or CC is None, reason="no C/C++ compiler")
 FORMATS = ("tflite_int8", "tflite_int8_float_io")  # int8 I/O and float I/O: the two shapes the templates take
 
@@ -56,7 +56,7 @@ def model_from_c(source: str) -> bytes:
 
 
 def c_array(header: str, name: str, dtype) -> np.ndarray:
-    found = re.search(rf"static const \w+ {name}((?:\[\d+\])+) = \{{(.*?)\}};", header, re.S)
+    found = re.search(rf"^const \w+ {name}((?:\[\d+\])+) = \{{(.*?)\}};", header, re.S | re.M)
     dims = [int(d) for d in re.findall(r"\d+", found.group(1))]
     values = re.findall(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?", found.group(2))
     return np.array([float(v) if np.dtype(dtype).kind == "f" else int(v) for v in values], dtype=dtype).reshape(dims)
@@ -117,7 +117,7 @@ def test_golden_header_run_through_tflm_with_the_bundle_arena_is_bit_exact(train
     model_dir = trained_artifacts / "v1"
     manifest = read_manifest(model_dir)
     folder = bundles[fmt]
-    header = (folder / "golden_vectors.h").read_text()
+    header = (folder / "golden_vectors.cc").read_text()
     dtype = np.int8 if manifest["artifacts"][fmt]["outputs"][0]["dtype"] == "int8" else np.float32
     model = model_from_c((folder / "model_data.cc").read_text())
     assert tflm_mismatches(header, model, arena_constant(folder), dtype) == []
@@ -125,16 +125,17 @@ def test_golden_header_run_through_tflm_with_the_bundle_arena_is_bit_exact(train
     golden = find_golden_set(manifest, artifact=fmt, kernels="tflm", manifest_dir=model_dir)
     np.testing.assert_array_equal(c_array(header, "golden_outputs", dtype),
                                   load_golden_array(model_dir, golden["output"]).reshape(20, -1))
-    assert "TensorFlow Lite Micro" in golden["computed_by"] and golden["computed_by"] in header
+    assert "TensorFlow Lite Micro" in golden["computed_by"] and golden["computed_by"] in (folder / "golden_vectors.h").read_text()
     record = json.loads((folder / "bundle.json").read_text())
     assert record["golden"]["kernels"] == "tflm" and record["golden"]["computed_by"] == golden["computed_by"]
-    for text in (header, (folder / "README.md").read_text(), (folder / "golden_test.cc").read_text()):
+    for text in (header, (folder / "golden_vectors.h").read_text(), (folder / "README.md").read_text(),
+                 (folder / "golden_test.cc").read_text()):
         assert "LiteRT builtin" not in text and "BUILTIN" not in text
 
 
 def test_a_golden_value_one_step_off_fails_the_tflm_check(bundles):
     folder = bundles["tflite_int8"]
-    header = (folder / "golden_vectors.h").read_text()
+    header = (folder / "golden_vectors.cc").read_text()
     model = model_from_c((folder / "model_data.cc").read_text())
     start = header.index("golden_outputs[20][10] = {")
     first = re.compile(r"-?\d+").search(header, header.index("{\n", start) + 2)
@@ -229,7 +230,7 @@ def test_generated_sources_pass_the_compile_check_against_stub_headers(bundles, 
     folder = bundles[fmt]
     sources = [folder / name for name in GENERATED_CC] + [readme_caller(folder, tmp_path)]
     for source in sources:
-        for extra in ([], ["-std=c++11"], ["-DNDEBUG", "-DTF_LITE_STRIP_ERROR_STRINGS"]):  # + BUILD_TYPE=release
+        for extra in ([], ["-std=c++20"], ["-DNDEBUG", "-DTF_LITE_STRIP_ERROR_STRINGS"]):  # + BUILD_TYPE=release
             result = compile_check(folder, source, *extra)
             assert result.returncode == 0, (source.name, extra, result.stderr)
     c_caller = tmp_path / "caller.c"  # the API header is C as well as C++
@@ -286,6 +287,7 @@ def test_api_initialises_once_and_the_golden_test_is_its_client(bundles, fmt, tm
     assert run["copied"] == 1 and run["argmax"] == 6  # input i % 7 - 3: the largest of the first ten is at 6
     assert run["golden_invokes"] == 20 and run["interpreters"] == 1  # the golden test shares the one interpreter
     assert run["used"] == 4242  # arena_used_bytes() is passed through
+    assert run["in_place"] == 1  # edgedigits_input_buffer() is the tensor: filled and classified without a copy
 
 
 @needs_compiler
@@ -348,7 +350,8 @@ def test_c_arrays_compile_and_hold_the_recorded_numbers(trained_artifacts, bundl
                     "  std::fwrite(golden_expected_class, 1, sizeof golden_expected_class, stdout);\n"
                     "  return 0;\n}\n")
     subprocess.run([CXX, *CXXFLAGS, "-Wno-missing-declarations", "-I", str(folder), str(dump),
-                    str(folder / "model_data.cc"), "-o", str(tmp_path / "dump")], check=True, capture_output=True)
+                    str(folder / "model_data.cc"), str(folder / "golden_vectors.cc"), "-o", str(tmp_path / "dump")],
+                   check=True, capture_output=True)
     dumped = subprocess.run([str(tmp_path / "dump")], check=True, capture_output=True).stdout
     golden = find_golden_set(read_manifest(model_dir), artifact="tflite_int8", kernels="tflm", manifest_dir=model_dir)
     fed, raw = load_golden_array(model_dir, golden["input"]), load_golden_array(model_dir, golden["output"])
@@ -386,3 +389,69 @@ def test_an_op_without_a_known_resolver_method_is_a_usage_error():
                             op_counts=lambda: {"CONV_2D": 1, "GELU": 1})
     with pytest.raises(UsageError, match="op GELU has no MicroMutableOpResolver method"):
         resolver_ops(graph, path="m.tflite")
+
+
+# --- linking in a real project: one definition of the data, no exit-time destructors, the Makefile fragment -----
+
+def undefined_symbols(obj: Path) -> set[str]:
+    return set(subprocess.run(["nm", "-u", str(obj)], check=True, capture_output=True, text=True).stdout.split())
+
+
+@needs_compiler
+def test_no_exit_time_destructors_so_no_dso_handle_is_needed(bundles, tmp_path):
+    """A static object with a destructor makes g++ call __cxa_atexit with __dso_handle, which firmware linked with
+    -nostartfiles lacks; the generated code builds its resolver and interpreter with placement new instead."""
+    def objects(folder: Path, out: Path) -> set[str]:
+        out.mkdir()
+        symbols = set()
+        for name in GENERATED_CC:
+            lenient = [flag for flag in CXXFLAGS if flag != "-Werror"]  # the broken copy leaves storage unused
+            subprocess.run([CXX, *lenient, "-I", str(folder), "-I", str(STUBS), "-c", str(folder / name), "-o",
+                            str(out / f"{name}.o")], check=True, capture_output=True)
+            symbols |= undefined_symbols(out / f"{name}.o")
+        return symbols
+
+    folder = bundles["tflite_int8"]
+    assert not {"__cxa_atexit", "__dso_handle", "atexit"} & objects(folder, tmp_path / "ok")
+    broken = tmp_path / "broken"  # the old function-local statics
+    shutil.copytree(folder, broken)
+    code = (broken / "edgedigits_model.cc").read_text()
+    old = "  OpResolver* resolver = new (resolver_storage) OpResolver();\n"
+    assert old in code
+    (broken / "edgedigits_model.cc").write_text(code.replace(old, "  static OpResolver resolver_object;\n"
+                                                             "  OpResolver* resolver = &resolver_object;\n"))
+    assert {"__cxa_atexit", "__dso_handle"} <= objects(broken, tmp_path / "broken-objects")
+
+
+def test_golden_arrays_are_defined_once_in_a_cc_not_in_the_header(bundles):
+    folder = bundles["tflite_int8"]
+    header, source = (folder / "golden_vectors.h").read_text(), (folder / "golden_vectors.cc").read_text()
+    for name in ("golden_inputs", "golden_outputs", "golden_labels", "golden_expected_class"):
+        assert re.search(rf"^extern const \w+ {name}(\[\d+\])+;$", header, re.M), name
+        assert re.search(rf"^const \w+ {name}(\[\d+\])+ = \{{", source, re.M), name
+    assert "static" not in header and "= {" not in header
+    assert '#include "golden_vectors.h"' in source  # the extern declarations give the definitions linkage
+
+
+@needs_compiler
+def test_the_makefile_fragment_builds_the_bundle_against_a_tflm_root_given_by_path(bundles, tmp_path):
+    """edgedigits.mk with TFLM_ROOT pointing at the stub headers (standing in for a tflite-micro checkout):
+    every source compiles to an object, in C++17, with TF_LITE_STATIC_MEMORY; no TFLM library is linked here."""
+    folder = tmp_path / "bundle"
+    shutil.copytree(bundles["tflite_int8"], folder)
+    result = subprocess.run(["make", "-f", str(folder / "edgedigits.mk"), f"TFLM_ROOT={STUBS}", f"CXX={CXX}",
+                             "CXXFLAGS=-Werror", "edgedigits-objs"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    built = sorted(p.name for p in (folder / "build").glob("*.o"))
+    assert built == sorted(f"{name.removesuffix('.cc')}.o" for name in GENERATED_CC)
+    assert result.stdout.count("-std=c++17") == 4 and "-DTF_LITE_STATIC_MEMORY" in result.stdout
+    missing = subprocess.run(["make", "-f", str(folder / "edgedigits.mk"), "edgedigits-objs"], cwd=tmp_path,
+                             capture_output=True, text=True)
+    assert missing.returncode != 0 and "set TFLM_ROOT to your tflite-micro checkout" in missing.stderr
+
+
+def test_readme_says_how_to_log_link_and_which_cxx(bundles):
+    readme = (bundles["tflite_int8"] / "README.md").read_text()
+    assert "RegisterDebugLogCallback" in readme and "DebugLogVsnprintf" in readme
+    assert "provide one for your board" not in readme and "ruy" not in readme
+    assert "C++17" in readme and "__dso_handle" in readme and "edgedigits.mk" in readme

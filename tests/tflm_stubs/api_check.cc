@@ -19,13 +19,24 @@ int main() {
   for (int k = 0; k < EDGEDIGITS_OUTPUT_SIZE; ++k) {
     if (output[k] != input[k]) copied = 0;
   }
+  // The input written straight into the model's tensor (edgedigits_input_buffer) and classified in place.
+  edgedigits_input_t* buffer = edgedigits_input_buffer();
+  int in_place = buffer != nullptr ? 1 : 0;
+  if (buffer != nullptr) {
+    for (int i = 0; i < EDGEDIGITS_INPUT_SIZE; ++i) buffer[i] = static_cast<edgedigits_input_t>(2 - i % 5);
+    edgedigits_output_t again[EDGEDIGITS_OUTPUT_SIZE] = {};
+    if (edgedigits_classify(buffer, again) != kTfLiteOk) in_place = 0;
+    for (int k = 0; k < EDGEDIGITS_OUTPUT_SIZE; ++k) {
+      if (again[k] != static_cast<edgedigits_output_t>(2 - k % 5)) in_place = 0;
+    }
+  }
   const int invokes_before_golden = fake_invokes;
   const int golden = edgedigits_golden_test();
   std::printf("first=%d second=%d classify=%d copied=%d argmax=%d adds=%d duplicates=%d interpreters=%d "
-              "allocations=%d golden=%d golden_invokes=%d used=%u input_zero_point=%d\n",
+              "allocations=%d golden=%d golden_invokes=%d used=%u input_zero_point=%d in_place=%d\n",
               first, second, classified, copied, edgedigits_argmax(output), fake_resolver_adds, fake_duplicate_adds,
               fake_interpreters_constructed, fake_allocate_calls, golden, fake_invokes - invokes_before_golden,
               static_cast<unsigned>(edgedigits_arena_used_bytes()),
-              static_cast<int>(edgedigits_input_quantization().zero_point));
+              static_cast<int>(edgedigits_input_quantization().zero_point), in_place);
   return 0;
 }

@@ -34,7 +34,8 @@ _C_IO = {"int8": ("int8_t", "int8", "kTfLiteInt8"), "float32": ("float", "f", "k
 SOURCES = {
     "edgedigits_model.h": "edgedigits_model.h", "edgedigits_model.cc": "edgedigits_model.cc",
     "model_settings.h": "model_settings.h", "model_data.h": "model_data.h", "model_data.cc": "model_data.cc",
-    "golden_vectors.h": "golden_vectors.h", "golden_test.h": "golden_test.h", "golden_test.cc": "golden_test.cc",
+    "golden_vectors.h": "golden_vectors.h", "golden_vectors.cc": "golden_vectors.cc", "golden_test.h": "golden_test.h",
+    "golden_test.cc": "golden_test.cc", "edgedigits.mk": "edgedigits.mk",
 }
 
 
@@ -101,8 +102,10 @@ def template_values(context: EmbedContext) -> dict:
         "count": len(context.golden_labels), "computed_by": context.golden_set["computed_by"],
         "kernels": context.golden_set["kernels"], "source": context.manifest["golden"]["source"],
         "tolerance": tolerance["max_abs_steps"] if "max_abs_steps" in tolerance else repr(float(tolerance["max_abs"])),
-        "arrays": golden_arrays(fed=context.golden_input, raw=context.golden_output, labels=context.golden_labels),
     }
+    arrays = golden_arrays(fed=context.golden_input, raw=context.golden_output, labels=context.golden_labels)
+    golden["declarations"] = arrays.pop("declarations")
+    golden["arrays"] = arrays
     return {
         "model_name": context.model_name, "format": context.format, "model_file_name": context.model_file_name,
         "model_bytes": len(context.model_bytes), "model_sha256": context.model_sha256, "model_symbol": MODEL_SYMBOL,

@@ -44,6 +44,13 @@ def c_array(name: str, values: np.ndarray, *, per_line: int = 16, storage: str =
     return f"{storage} {_C_TYPES[dtype]} {name}{dims} = {{\n{_rows(values, dtype, per_line, '  ')}\n}};\n"
 
 
+def c_declaration(name: str, values: np.ndarray) -> str:
+    """`extern const ctype name[d0][d1]…;`, the header's side of a c_array(..., storage="const") definition."""
+    values = np.asarray(values)
+    dims = "".join(f"[{int(d)}]" for d in (values.shape or (1,)))
+    return f"extern const {_C_TYPES[np.dtype(values.dtype).name]} {name}{dims};\n"
+
+
 def c_bytes(name: str, data: bytes, *, alignment: int = 16) -> str:
     """The definition of an aligned `const unsigned char name[]` and `const unsigned int name_len` (xxd -i)."""
     lines = [", ".join(f"0x{byte:02x}" for byte in data[i:i + 12]) for i in range(0, len(data), 12)]
