@@ -238,3 +238,25 @@ def test_a_missing_toolchain_fails_in_ci_and_skips_locally(monkeypatch, tmp_path
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception):
         _require_toolchain()
+
+
+def test_the_other_template_variants_typecheck(swift, tmp_path):
+    """What the v1 bundle does not contain: ModelInput.swift (+ its XCTest) for whole-image-resize models, gray and
+    BGR, and MnistPreprocess.swift with a model's own pixel mapping: one swiftc -typecheck call, same flags."""
+    from edgedigits.embed.android import preprocess_values
+    from edgedigits.embed.templates import render
+
+    recipe = preprocess_values()
+    mapped = {"scale": "0.00784313772", "offset": "-1.0", "default_mapping": False}
+    (tmp_path / "MnistPreprocess.swift").write_text(render("ios", "MnistPreprocess.swift", **recipe, **mapped))
+    common = {"model_name": "quadrants", "width": 32, "height": 32, "cases": [1, 2, 3], "files": recipe["files"],
+              "tolerance": recipe["tolerance"], **mapped}
+    (tmp_path / "ModelInput.swift").write_text(render("ios", "ModelInput.swift", channels=3, channel_order="bgr",
+                                                      **common))
+    (tmp_path / "ModelInputTests.swift").write_text(render("ios", "ModelInputTests.swift", channels=3,
+                                                           channel_order="bgr", **common))
+    gray = render("ios", "ModelInput.swift", channels=1, channel_order="rgb", **{**common, "default_mapping": True})
+    (tmp_path / "GrayInput.swift").write_text(gray.replace("enum ModelInput", "enum GrayInput"))
+    result = swift["toolchain"].run(f"swiftc {FLAGS} -typecheck *.swift\n", tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "(x * 255) * scale + offset" in (tmp_path / "MnistPreprocess.swift").read_text()
