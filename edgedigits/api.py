@@ -95,7 +95,8 @@ def train(model: str | Callable[[], Any] = "v1", *, epochs: int | None = None,
 def export(model: Any, out: PathLike | None = None, *, formats: str | Sequence[str] | None = None,
            int8: bool = False, int8_recipe: str = "auto", calibration_data: str | None = None,
            test_data: str | None = None, labels: PathLike | Sequence[str] | None = None,
-           train_data: str | None = None, calibration_samples: int = ExportConfig.calibration_samples,
+           train_data: str | None = None, qat_epochs: int = 2,
+           calibration_samples: int = ExportConfig.calibration_samples,
            calibration_seed: int = ExportConfig.calibration_seed, pixel_scale: float = 1 / 255,
            pixel_offset: float = 0.0, channel_order: str = "rgb",
            artifacts_dir: PathLike = DEFAULT_ARTIFACTS_DIR, data_dir: PathLike | None = None) -> ExportResult:
@@ -105,8 +106,9 @@ def export(model: Any, out: PathLike | None = None, *, formats: str | Sequence[s
     `model`: a registry name (v1, v2, v3; trained first with the defaults if it has no model.keras yet), a
     path to your own .keras, or a keras.Model in memory (saved as ARTIFACTS_DIR/<model.name>, or `out`).
     `formats`: names as `--formats` takes them ("float32,onnx", ["int8", "onnx-int8"], "all"); default float32
-    and ONNX. `int8_recipe` (auto|ptq|equalize|fallback|int16|qat) and `train_data` choose how int8 formats are
-    made (docs/int8.md). `calibration_data`, `test_data`, `labels` and the pixel mapping are for your own
+    and ONNX. `int8_recipe` (auto|ptq|equalize|fallback|int16|qat), `train_data` and `qat_epochs` choose how
+    int8 formats are made (docs/int8.md); auto tries the remedies when plain int8 misses the gate, and
+    `.recipes` holds the trade table of what was tried. `calibration_data`, `test_data`, `labels` and the pixel mapping are for your own
     model (docs/own-model.md). Raises CheckFailed if an artifact disagrees with Keras; nothing is replaced
     then."""
     from edgedigits.config import DEFAULT_EPOCHS
@@ -131,15 +133,12 @@ def export(model: Any, out: PathLike | None = None, *, formats: str | Sequence[s
         mnist = load_mnist(Path(data_dir) if data_dir is not None else None) if request.needs_mnist else None
         if source.registry and not (source.model_dir / MODEL_FILE).is_file():
             train(source.name, epochs=DEFAULT_EPOCHS[source.name], artifacts_dir=artifacts_dir, data_dir=data_dir)
-        # int8_recipe/train_data go to the library only when set, so the defaults also run on a library from
-        # before issue 18 (which adds both keywords to export_model).
-        recipe = {} if (int8_recipe, train_data) == ("auto", None) else dict(int8_recipe=int8_recipe,
-                                                                             train_data=train_data)
         result = export_model(model_dir=source.model_dir, formats=request.formats, config=request.config,
-                              mnist=mnist, options=request.options, keras_file=source.keras_file, **recipe)
+                              mnist=mnist, options=request.options, keras_file=source.keras_file,
+                              int8_recipe=int8_recipe, train_data=train_data, qat_epochs=qat_epochs)
     artifacts = {name: result.model_dir / result.manifest["artifacts"][name]["file"] for name in result.exported}
     return ExportResult(model_dir=result.model_dir, artifacts=artifacts, manifest=result.manifest,
-                        recipes=dict(getattr(result, "recipes", None) or {}))
+                        recipes=dict(result.recipes))
 
 
 @_public
@@ -152,15 +151,17 @@ def bench(path: PathLike, *, threads: int = BenchConfig.threads, runs: int = Ben
     `edgedigits bench`, whose table the result shows in a notebook.
 
     Thresholds default per format (float: max |Δp| 1e-4; quantized: agreement 99.5 %, drop 0.2 pp). `shift`:
-    any of "noise", "rotate", "translate". `data`: your own labelled images (default: each model's recorded
-    test data). `report_dir` also writes report.json, report.md and figures. A FAIL is a result, not an error:
-    read `.passed`; `check=True` raises CheckFailed (a FAIL) or ArtifactError (a bad file) instead."""
+    any of "noise", "rotate", "translate" (a list, or "noise,rotate"). `data`: your own labelled images
+    (default: each model's recorded test data). `report_dir` also writes report.json, report.md and figures.
+    A FAIL is a result, not an error: read `.passed`; `check=True` raises CheckFailed (a FAIL) or ArtifactError
+    (a bad file) instead."""
     from edgedigits.bench.run import bench_artifacts
 
     _quiet_tensorflow()
+    kinds = shift.split(",") if isinstance(shift, str) else shift  # "noise,rotate" as --shift takes it, or a list
+    shifts = tuple(kind.strip() for kind in kinds if kind.strip())
     config = BenchConfig(threads=threads, runs=runs, max_accuracy_drop=max_accuracy_drop,
-                         min_agreement=min_agreement, max_prob_diff=max_prob_diff,
-                         shifts=(shift,) if isinstance(shift, str) else tuple(shift), tflm=tflm,
+                         min_agreement=min_agreement, max_prob_diff=max_prob_diff, shifts=shifts, tflm=tflm,
                          tflm_images=tflm_images)
     result = bench_artifacts(path=Path(path), config=config, data_source=data,
                              data_dir=Path(data_dir) if data_dir is not None else None)

@@ -48,7 +48,9 @@ def in_memory(mnist):
 
 @pytest.fixture(scope="module")
 def exported(in_memory, tmp_path_factory):
-    return edgedigits.export(in_memory, tmp_path_factory.mktemp("api") / "tiny", formats=["float32", "int8", "onnx"])
+    # Plain int8 (ptq): this briefly trained model misses the int8 gate, and the MCU bundle needs an int8 file.
+    return edgedigits.export(in_memory, tmp_path_factory.mktemp("api") / "tiny", formats=["float32", "int8", "onnx"],
+                             int8_recipe="ptq")
 
 
 def test_import_loads_no_tensorflow_and_is_quick():
@@ -84,7 +86,8 @@ def test_export_of_an_in_memory_model(exported, in_memory, mnist):
 
 
 def test_export_verification_equals_the_cli_on_the_same_keras_file(exported, tmp_path):
-    cli("export", exported.model_dir / "model.keras", "--formats", "float32,int8,onnx", "--out", tmp_path / "tiny")
+    cli("export", exported.model_dir / "model.keras", "--formats", "float32,int8,onnx", "--int8-recipe", "ptq",
+        "--out", tmp_path / "tiny")
     by_cli = json.loads((tmp_path / "tiny" / "manifest.json").read_text())["artifacts"]
     for fmt in exported.artifacts:
         api_check = exported.manifest["artifacts"][fmt]["verification"]
@@ -92,6 +95,22 @@ def test_export_verification_equals_the_cli_on_the_same_keras_file(exported, tmp
         # Sizes of the .tflite files too (an ONNX graph also carries names that differ by a few bytes per run).
         for key in ("inputs", "outputs", "calibration", *(("bytes",) if fmt.startswith("tflite") else ())):
             assert by_cli[fmt].get(key) == exported.manifest["artifacts"][fmt].get(key), (fmt, key)
+
+
+def test_int8_recipe_auto_trade_table_equals_the_cli(in_memory, tmp_path):
+    """int8_recipe="auto" (the default) on a model whose plain int8 misses the gate: the API's trade table is the
+    one the CLI records in manifest.json for the same file (timings aside), and the chosen recipe was written."""
+    result = edgedigits.export(in_memory, tmp_path / "api", formats="int8")
+    cli("export", tmp_path / "api" / "model.keras", "--formats", "int8", "--out", tmp_path / "cli")
+    recorded = json.loads((tmp_path / "cli" / "manifest.json").read_text())["artifacts"]["tflite_int8"]["recipe"]
+    untimed = lambda rows: [{k: v for k, v in row.items() if k not in ("seconds", "latency_us")} for row in rows]  # noqa: E731
+    rows = result.recipes["tflite_int8"]
+    assert untimed(rows) == untimed(recorded["candidates"])
+    assert rows[0]["recipe"] == "ptq" and not rows[0]["passed"]  # why the remedies ran
+    chosen = [row for row in rows if row["chosen"]]
+    assert len(chosen) == 1 and chosen[0]["passed"] and chosen[0]["recipe"] == recorded["name"]
+    assert chosen[0]["bytes"] == result.artifacts["tflite_int8"].stat().st_size
+    assert f"| {chosen[0]['recipe']} | True | True |" in result._repr_markdown_()
 
 
 def test_bench_rows_equal_the_cli_report_json(exported, tmp_path):
@@ -111,7 +130,7 @@ def test_bench_rows_equal_the_cli_report_json(exported, tmp_path):
         assert row.max_abs_diff == theirs["parity"]["max_abs_diff"], row.name
         assert (row.bytes, row.verdict, row.status) == (theirs["bytes"], theirs["verdict"], theirs["status"])
         np.testing.assert_array_equal(report.confusion(f"tiny/{row.name}"), np.asarray(theirs["confusion"]))
-    assert report.row("tflite_int8@tflm").tflm["bit_exact_images"] == rows[("tiny", "tflite_int8@tflm")]["tflm"]["bit_exact_images"]
+    assert report.row("tflite_int8@tflm").tflm == rows[("tiny", "tflite_int8@tflm")]["tflm"]  # bit-exact count, arena
     assert report.verdict == by_cli["summary"]["verdict"] and report.passed == (by_cli["summary"]["exit_code"] == 0)
     # to_dict() is report.json: the same schema, and what the API wrote to its own --report-dir.
     from edgedigits.report import validate_report
@@ -135,7 +154,8 @@ def test_predict_equals_cli_json(exported):
     assert len(predictions) == len(by_cli) == 2
     for prediction, theirs in zip(predictions, by_cli):
         assert [(t["label"], t["probability"]) for t in theirs["top"]] == prediction.top
-        assert prediction.label == theirs["top"][0]["label"] and prediction.probability == theirs["top"][0]["probability"]
+        best = theirs["top"][0]
+        assert (prediction.label, prediction.probability) == (best["label"], best["probability"])
         assert prediction.frame.shape == (28, 28, 1) and prediction.frame.dtype == np.float32
         assert prediction.probabilities.shape == (10,) and prediction.probabilities.dtype == np.float32
     assert [p.label for p in edgedigits.predict(exported.artifacts["tflite_float32"], EXAMPLES[0])] == ["7"]
