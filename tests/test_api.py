@@ -327,3 +327,15 @@ def test_export_result_shows_the_int8_recipe_trade_table(tmp_path):
     assert "| tflite_int8 | int8.tflite | 30,440 | 99.20 | 4.0e-02 |" in shown
     assert "| ptq | False | False | 30440 | 99.2 | 0.3 | True | 15456 | 13.1 |  |" in shown
     assert "| fallback | True | True | 31002 | 99.7 | 0.05 | False |  | 15.0 | a\\|b |" in shown
+
+
+def test_explain_equals_the_cli_json(exported):
+    artifact = exported.artifacts["tflite_int8"]
+    explanation = edgedigits.explain(artifact, test_samples=300)
+    assert explanation.to_json() == json.loads(cli("explain", artifact, "--test-samples", "300", "--json"))
+    assert explanation.kind == "tflite-debugger" and {row["layer"] for row in explanation.rows} >= {"conv2d", "dense"}
+    sweep = edgedigits.explain(exported.model_dir, calibration_sweep=[10, 100], test_samples=300)
+    by_cli = json.loads(cli("explain", exported.model_dir, "--calibration-sweep", "10,100", "--test-samples", "300",
+                            "--json"))
+    assert [row["samples"] for row in sweep.rows] == [10, 100]
+    assert sweep.to_json()["rows"] == by_cli["rows"]
