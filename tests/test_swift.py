@@ -242,7 +242,8 @@ def test_a_missing_toolchain_fails_in_ci_and_skips_locally(monkeypatch, tmp_path
 
 def test_the_other_template_variants_typecheck(swift, tmp_path):
     """What the v1 bundle does not contain: ModelInput.swift (+ its XCTest) for whole-image-resize models, gray and
-    BGR, and MnistPreprocess.swift with a model's own pixel mapping: one swiftc -typecheck call, same flags."""
+    BGR, and MnistPreprocess.swift with a model's own pixel mapping: one swiftc -typecheck call, same flags; then
+    the v1 bundle in Swift 5 language mode."""
     from edgedigits.embed.android import preprocess_values
     from edgedigits.embed.templates import render
 
@@ -257,6 +258,14 @@ def test_the_other_template_variants_typecheck(swift, tmp_path):
                                                            channel_order="bgr", **common))
     gray = render("ios", "ModelInput.swift", channels=1, channel_order="rgb", **{**common, "default_mapping": True})
     (tmp_path / "GrayInput.swift").write_text(gray.replace("enum ModelInput", "enum GrayInput"))
-    result = swift["toolchain"].run(f"swiftc {FLAGS} -typecheck *.swift\n", tmp_path)
+    # ... and the bundle itself in Swift 5 language mode (a new Xcode project's default), same warnings as errors.
+    for folder in ("Sources", "Tests"):
+        shutil.copytree(swift["work"] / folder, tmp_path / "bundle" / folder)
+    shutil.copytree(swift["work"] / "build", tmp_path / "bundle" / "build",
+                    ignore=shutil.ignore_patterns("bundle-tests", "*.bin", "*.tflite", "*.txt"))
+    flags5 = FLAGS.replace("-swift-version 6", "-swift-version 5")
+    result = swift["toolchain"].run(f"swiftc {FLAGS} -typecheck *.swift\n"
+                                    f"cd bundle && swiftc {flags5} -I build -typecheck Sources/*.swift Tests/*.swift\n",
+                                    tmp_path)
     assert result.returncode == 0, result.stderr[-4000:]
     assert "(x * 255) * scale + offset" in (tmp_path / "MnistPreprocess.swift").read_text()
