@@ -108,9 +108,9 @@ def export(model: Any, out: PathLike | None = None, *, formats: str | Sequence[s
     `formats`: names as `--formats` takes them ("float32,onnx", ["int8", "onnx-int8"], "all"); default float32
     and ONNX. `int8_recipe` (auto|ptq|equalize|fallback|int16|qat), `train_data` and `qat_epochs` choose how
     int8 formats are made (docs/int8.md); auto tries the remedies when plain int8 misses the gate, and
-    `.recipes` holds the trade table of what was tried. `calibration_data`, `test_data`, `labels` and the pixel mapping are for your own
-    model (docs/own-model.md). Raises CheckFailed if an artifact disagrees with Keras; nothing is replaced
-    then."""
+    `.recipes` holds the trade table of what was tried. `calibration_data`, `test_data`, `labels` and the pixel
+    mapping are for your own model (docs/own-model.md). Raises CheckFailed if an artifact disagrees with Keras;
+    nothing is replaced then."""
     from edgedigits.config import DEFAULT_EPOCHS
     from edgedigits.data import load_mnist
     from edgedigits.export import export_model
@@ -218,12 +218,14 @@ def inspect(file: PathLike) -> dict:
 
 @_public
 def explain(target: PathLike, *, keep_float: Sequence[str] = (), calibration_sweep: str | Sequence[int] | None = None,
-            format: str = "int8", calibration_seed: int = ExportConfig.calibration_seed,
-            test_samples: int | None = None, report_dir: PathLike | None = None,
-            data_dir: PathLike | None = None) -> "Explanation":
-    """Where an int8 artifact of a digit model loses accuracy: per-layer error (TFLite) or per-tensor SQNR
-    (ONNX), `keep_float` layers re-exported in float, or a `calibration_sweep` over sizes (e.g. [10, 100, 1000])
-    of an artifact or model folder; as `edgedigits explain`. `.rows`, `.notes`, `.to_json()`."""
+            recipes: bool = False, format: str = "int8", calibration_seed: int = ExportConfig.calibration_seed,
+            test_samples: int | None = None, train_data: str | None = None, qat_epochs: int = 2,
+            report_dir: PathLike | None = None, data_dir: PathLike | None = None) -> "Explanation":
+    """Where an int8 artifact loses accuracy, on the data it was exported with; as `edgedigits explain`.
+    Per-layer error (TFLite) or per-tensor SQNR (ONNX) of `target`; `keep_float` layers re-exported in float;
+    a `calibration_sweep` over sizes (e.g. [10, 100, 1000]) of an artifact or model folder; or `recipes=True`:
+    every int8 recipe made and measured for `format` (qat fine-tunes on `train_data`), nothing written.
+    `.rows`, `.notes`, `.to_json()` (= `explain --json`)."""
     from edgedigits.explain.request import explain_target
 
     _quiet_tensorflow()
@@ -232,7 +234,8 @@ def explain(target: PathLike, *, keep_float: Sequence[str] = (), calibration_swe
     explanation = explain_target(target=Path(target), keep_float=tuple(keep_float),
                                  calibration_sweep=calibration_sweep, format_name=format,
                                  calibration_seed=calibration_seed, test_samples=test_samples,
-                                 data_dir=Path(data_dir) if data_dir is not None else None)
+                                 data_dir=Path(data_dir) if data_dir is not None else None, recipes=recipes,
+                                 train_data=train_data, qat_epochs=qat_epochs)
     if report_dir is not None:
         from edgedigits.explain.render import write_report
 

@@ -40,6 +40,7 @@ class BenchRow:
     p99_us: float | None
     throughput_ips: float | None
     tflm: dict | None  # TFLM rows: bit-exact images against LiteRT's reference kernels, arena bytes, …
+    recipe: str | None  # how an int8 file was made (ptq, equalize, fallback, int16, qat); None for other formats
     problems: tuple[str, ...]  # the tolerances it missed
     error: str | None
 
@@ -56,7 +57,7 @@ class BenchRow:
                    accuracy_drop=None if delta is None else -delta, agreement=parity.get("agreement"),
                    max_abs_diff=parity.get("max_abs_diff"), p50_us=latency.get("p50_us"),
                    p90_us=latency.get("p90_us"), p99_us=latency.get("p99_us"),
-                   throughput_ips=latency.get("throughput_ips"), tflm=row["tflm"],
+                   throughput_ips=latency.get("throughput_ips"), tflm=row["tflm"], recipe=row.get("recipe"),
                    problems=tuple(row["problems"] or ()), error=row["error"])
 
 

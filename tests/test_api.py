@@ -97,13 +97,22 @@ def test_export_verification_equals_the_cli_on_the_same_keras_file(exported, tmp
             assert by_cli[fmt].get(key) == exported.manifest["artifacts"][fmt].get(key), (fmt, key)
 
 
-def test_int8_recipe_auto_trade_table_equals_the_cli(in_memory, tmp_path):
-    """int8_recipe="auto" (the default) on a model whose plain int8 misses the gate: the API's trade table is the
-    one the CLI records in manifest.json for the same file (timings aside), and the chosen recipe was written."""
-    result = edgedigits.export(in_memory, tmp_path / "api", formats="int8")
-    cli("export", tmp_path / "api" / "model.keras", "--formats", "int8", "--out", tmp_path / "cli")
+@pytest.fixture(scope="module")
+def auto_exported(in_memory, tmp_path_factory):
+    """int8 with int8_recipe="auto" (the default): plain int8 of this model misses the gate, a remedy is chosen."""
+    return edgedigits.export(in_memory, tmp_path_factory.mktemp("auto") / "tiny", formats="int8")
+
+
+def untimed(rows: list[dict]) -> list[dict]:
+    return [{key: value for key, value in row.items() if key not in ("seconds", "latency_us")} for row in rows]
+
+
+def test_int8_recipe_auto_trade_table_equals_the_cli(auto_exported, tmp_path):
+    """The API's trade table is the one the CLI records in manifest.json for the same file (timings aside), and
+    the chosen recipe is the file written."""
+    result = auto_exported
+    cli("export", result.model_dir / "model.keras", "--formats", "int8", "--out", tmp_path / "cli")
     recorded = json.loads((tmp_path / "cli" / "manifest.json").read_text())["artifacts"]["tflite_int8"]["recipe"]
-    untimed = lambda rows: [{k: v for k, v in row.items() if k not in ("seconds", "latency_us")} for row in rows]  # noqa: E731
     rows = result.recipes["tflite_int8"]
     assert untimed(rows) == untimed(recorded["candidates"])
     assert rows[0]["recipe"] == "ptq" and not rows[0]["passed"]  # why the remedies ran
@@ -339,3 +348,18 @@ def test_explain_equals_the_cli_json(exported):
                             "--json"))
     assert [row["samples"] for row in sweep.rows] == [10, 100]
     assert sweep.to_json()["rows"] == by_cli["rows"]
+
+
+def test_explain_recipes_and_bench_rows_name_the_recipe(auto_exported):
+    """explain(recipes=True) is `explain --recipes --json`; a bench row of a remedied int8 file names its recipe."""
+    result = auto_exported
+    chosen = next(row["recipe"] for row in result.recipes["tflite_int8"] if row["chosen"])
+    report = edgedigits.bench(result.model_dir, **QUICK_BENCH, tflm="none")
+    assert report.row("tflite_int8").recipe == chosen != "ptq"
+    assert f"tflite_int8 [{chosen}]" in report._repr_markdown_()  # the terminal table's label
+    # One epoch of quantization-aware training keeps the two qat rows cheap.
+    table = edgedigits.explain(result.artifacts["tflite_int8"], recipes=True, test_samples=300, qat_epochs=1)
+    by_cli = json.loads(cli("explain", result.artifacts["tflite_int8"], "--recipes", "--test-samples", "300",
+                            "--qat-epochs", "1", "--json"))
+    assert untimed(table.to_json()["rows"]) == untimed(by_cli["rows"])
+    assert [row["recipe"] for row in table.rows][:2] == ["ptq", "equalize"]
