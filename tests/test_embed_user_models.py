@@ -160,7 +160,7 @@ def test_non_digit_bundles_carry_the_manifests_numbers(bundles):
     mcu = bundles[("quadrants", "mcu")]
     settings = defines((mcu / "model_settings.h").read_text())
     assert settings["EDGEDIGITS_INPUT_SIZE"] == "3072" and settings["EDGEDIGITS_OUTPUT_SIZE"] == "4"
-    header = (mcu / "golden_vectors.h").read_text()
+    header = (mcu / "golden_vectors.cc").read_text()  # the arrays are defined there, declared in the .h
     assert c_array(header, "golden_inputs", np.int8).shape == (8, 3072)
     assert c_array(header, "golden_outputs", np.int8).shape == (8, 4)
     assert '{"top-left", "top-right", "bottom-left", "bottom-right"}' in (mcu / "edgedigits_model.cc").read_text()
@@ -229,7 +229,7 @@ def _tflm_mismatches(folder: Path) -> list[str]:
     from edgedigits.quiet import native_output_silenced
     from test_embed_mcu import arena_constant, c_array, defines, model_from_c
 
-    header = (folder / "golden_vectors.h").read_text()
+    header = (folder / "golden_vectors.cc").read_text()
     inputs, expected = c_array(header, "golden_inputs", np.int8), c_array(header, "golden_outputs", np.int8)
     classes = c_array(header, "golden_expected_class", np.uint8)
     shape = json.loads((folder / "bundle.json").read_text())["input"]["shape"]
@@ -256,11 +256,11 @@ def test_mcu_golden_header_runs_bit_exact_on_tflm(bundles, model):
 
 def test_a_golden_output_one_step_off_fails_the_tflm_check(bundles, tmp_path):
     broken = shutil.copytree(bundles[("quadrants", "mcu")], tmp_path / "broken")
-    header = (broken / "golden_vectors.h").read_text()
+    header = (broken / "golden_vectors.cc").read_text()
     found = re.search(r"golden_outputs(?:\[\d+\])+ = \{\s*\{\s*(-?\d+)", header)
     value = int(found.group(1))
     header = header[:found.start(1)] + str(value + (1 if value < 127 else -1)) + header[found.end(1):]
-    (broken / "golden_vectors.h").write_text(header)
+    (broken / "golden_vectors.cc").write_text(header)
     assert _tflm_mismatches(broken)[:1] == ["input 0: outputs differ"]
 
 
