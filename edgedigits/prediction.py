@@ -7,7 +7,7 @@ so a bad image fails fast with a one-line error naming it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Prediction:
     image: Path
-    frame: np.ndarray  # float32 [H,W,C]: the model's input, exactly what it saw
-    probabilities: np.ndarray  # float32 [K], dequantized for int8 models, softmax of logits models
+    # repr=False: a notebook showing a Prediction prints its top classes, not 784 pixels.
+    frame: np.ndarray = field(repr=False)  # float32 [H,W,C]: the model's input, exactly what it saw
+    probabilities: np.ndarray = field(repr=False)  # float32 [K], dequantized for int8 models, softmax of logits
     top: list[tuple[str, float]]  # (label, probability), best first
     top_classes: list[int]  # the class indices of `top`
 

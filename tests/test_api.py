@@ -168,6 +168,7 @@ def test_predict_equals_cli_json(exported):
         assert prediction.frame.shape == (28, 28, 1) and prediction.frame.dtype == np.float32
         assert prediction.probabilities.shape == (10,) and prediction.probabilities.dtype == np.float32
     assert [p.label for p in edgedigits.predict(exported.artifacts["tflite_float32"], EXAMPLES[0])] == ["7"]
+    assert "top=[(" in repr(predictions[0]) and "frame" not in repr(predictions[0])  # a short notebook repr
 
 
 def test_embed_and_inspect_equal_the_cli(exported, tmp_path):
