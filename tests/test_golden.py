@@ -132,3 +132,31 @@ def test_tolerance_covers_the_difference_seen_between_kernel_sets():
     assert _tolerance("float32", 5.35e-5)["max_abs"] == pytest.approx(2.2e-4)  # tiny v1 dynamic, rounded up
     assert _tolerance("float32", 2.5e-5)["max_abs"] == pytest.approx(1e-4)  # exact stays
     assert _tolerance("float32", 3.9e-3)["max_abs"] == pytest.approx(1.6e-2)  # int8 float I/O: one step, x4
+
+
+def test_float_tolerance_is_the_measured_kernel_spread_and_export_survives_a_failed_measurement(
+        artifacts_copy, mnist, monkeypatch):
+    import edgedigits.golden as golden
+    from edgedigits.config import ExportConfig
+    from edgedigits.export import export_model
+
+    model_dir = artifacts_copy / "v1"
+    sets = {(s["artifact"], s["kernels"]): s for s in read_manifest(model_dir)["golden"]["sets"]}
+    dynamic = sets[("tflite_dynamic", "default")]
+    spread = dynamic["kernel_spread"]
+    assert spread["images"] == golden.SPREAD_IMAGES and spread["max_abs_diff"] > 0
+    assert dynamic["tolerance"]["max_abs"] == golden._tolerance("float32", spread["max_abs_diff"])["max_abs"]
+    assert "kernel_spread" not in sets[("tflite_int8", "default")]  # int8 output: tolerance in steps
+
+    def broken(path, images):
+        raise RuntimeError("reference kernels cannot run this model")
+
+    monkeypatch.setattr(golden, "kernel_spread", broken)
+    export_model(model_dir=model_dir, formats=("tflite_float32",), config=ExportConfig(calibration_samples=50),
+                 mnist=mnist)
+    again = {(s["artifact"], s["kernels"]): s for s in read_manifest(model_dir)["golden"]["sets"]}
+    record = again[("tflite_float32", "default")]
+    assert record["kernel_spread"] == {"kernels": list(golden.SPREAD_KERNELS),
+                                       "error": "reference kernels cannot run this model"}
+    # Back to the plain rule: the floor (TFLM vs LiteRT on the 20 golden images differ far below it here).
+    assert record["tolerance"]["max_abs"] == golden.FLOAT_TOLERANCE
