@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
 
 from edgedigits.config import DEFAULT_ARTIFACTS_DIR, BenchConfig, ExportConfig, TrainConfig
-from edgedigits.errors import CheckFailed, EdgeDigitsError, InternalError, UsageError
+from edgedigits.errors import ArtifactError, CheckFailed, EdgeDigitsError, InternalError, UsageError
 from edgedigits.results import BenchReport, Bundle, ExportResult
 
 if TYPE_CHECKING:
@@ -62,7 +62,11 @@ def _keras_source(model: Any, work_dir: Path) -> str:
         raise UsageError(f"model: give a registry name (v1, v2, v3), a .keras path or a keras.Model, "
                          f"not {type(model).__name__}")
     path = work_dir / f"{model.name or 'model'}.keras"
-    model.save(path)
+    try:
+        model.save(path)
+    except Exception as err:  # e.g. a subclassed model without get_config: the user's model, not a bug here
+        detail = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
+        raise ArtifactError(f"keras.Model '{model.name}': cannot be saved as a .keras file ({detail})") from err
     return str(path)
 
 
@@ -172,8 +176,6 @@ def bench(path: PathLike, *, threads: int = BenchConfig.threads, runs: int = Ben
         summary = result.report["summary"]
         message = f"bench {report.verdict}: {summary['passed']}/{summary['artifacts']} artifacts pass"
         if report.errors:
-            from edgedigits.errors import ArtifactError
-
             raise ArtifactError(f"{message}; {report.errors[0]}")
         raise CheckFailed(message)
     return report

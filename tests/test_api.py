@@ -364,3 +364,23 @@ def test_explain_recipes_and_bench_rows_name_the_recipe(auto_exported):
                             "--qat-epochs", "1", "--json"))
     assert untimed(table.to_json()["rows"]) == untimed(by_cli["rows"])
     assert [row["recipe"] for row in table.rows][:2] == ["ptq", "equalize"]
+
+
+def test_an_unsaveable_in_memory_model_is_an_artifact_error(tmp_path):
+    import keras
+
+    class Unsaveable(keras.Model):  # subclassed, no get_config: Keras cannot write it as .keras
+        def __init__(self):
+            super().__init__(name="unsaveable")
+            self.dense = keras.layers.Dense(10)
+
+        def call(self, x):
+            return self.dense(keras.ops.reshape(x, (-1, 784)))
+
+        def get_config(self):
+            raise NotImplementedError("no config")
+
+    model = Unsaveable()
+    model(np.zeros((1, 28, 28, 1), np.float32))
+    with pytest.raises(edgedigits.ArtifactError, match="keras.Model 'unsaveable': cannot be saved"):
+        edgedigits.export(model, tmp_path / "out", formats="float32")
