@@ -4,6 +4,7 @@ walkthrough run as written."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import re
@@ -384,3 +385,21 @@ def test_an_unsaveable_in_memory_model_is_an_artifact_error(tmp_path):
     model(np.zeros((1, 28, 28, 1), np.float32))
     with pytest.raises(edgedigits.ArtifactError, match="keras.Model 'unsaveable': cannot be saved"):
         edgedigits.export(model, tmp_path / "out", formats="float32")
+
+
+def test_result_objects_table_names_real_fields():
+    """docs/api.md's "Result objects" table: every field or method it names exists on the class it names."""
+    from edgedigits.explain import Explanation
+    from edgedigits.train import TrainResult
+
+    classes = {"TrainResult": TrainResult, "ExportResult": edgedigits.ExportResult,
+               "BenchReport": edgedigits.BenchReport, "BenchRow": edgedigits.BenchRow,
+               "Prediction": edgedigits.Prediction, "Bundle": edgedigits.Bundle, "Explanation": Explanation}
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text.split("## Result objects", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"(?m)^\| `(\w+)` \| (.+) \|$", section)
+    assert {name for name, _ in rows} == set(classes)
+    for name, cell in rows:
+        fields = {f.name for f in dataclasses.fields(classes[name])}
+        for member in re.findall(r"`(\w+)(?:\(|`)", cell):
+            assert member in fields or hasattr(classes[name], member), f"{name}.{member}"
