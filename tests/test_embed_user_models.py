@@ -317,6 +317,7 @@ def test_generated_android_unit_tests_pass_on_the_jvm_for_both_user_models(jvm):
     digits = "com.example.edgedigits"
     assert _run_jvm(jvm, "digits", "test", f"{digits}.MnistPreprocessTest", "test", f"{digits}.GoldenVectorTest") == {
         f"{digits}.MnistPreprocessTest.matchesPythonGoldenVectors": "PASS",
+        f"{digits}.MnistPreprocessTest.blankImageHasNoDigit": "PASS",
         f"{digits}.GoldenVectorTest.classifyMatchesGoldenVectors": "PASS",
         f"{digits}.GoldenVectorTest.rawOutputsMatchGoldenVectors": "PASS"}
     assert _run_jvm(jvm, "quadrants", "test", f"{RGB_PACKAGE}.ModelInputTest", "test",
@@ -335,6 +336,7 @@ def test_a_digit_model_fed_minus_one_to_one_gets_the_mapping_in_its_recipe(jvm, 
     assert _run_jvm(jvm, "digits_pm1", "test", f"{PM1_PACKAGE}.MnistPreprocessTest", "test",
                     f"{PM1_PACKAGE}.GoldenVectorTest") == {
         f"{PM1_PACKAGE}.MnistPreprocessTest.matchesPythonGoldenVectors": "PASS",
+        f"{PM1_PACKAGE}.MnistPreprocessTest.blankImageHasNoDigit": "PASS",
         f"{PM1_PACKAGE}.GoldenVectorTest.classifyMatchesGoldenVectors": "PASS",
         f"{PM1_PACKAGE}.GoldenVectorTest.rawOutputsMatchGoldenVectors": "PASS"}
 

@@ -151,6 +151,7 @@ def test_generated_unit_tests_pass_on_the_jvm(jvm):
     tests = _results(lines, "TEST")
     assert tests == {
         "com.example.edgedigits.MnistPreprocessTest.matchesPythonGoldenVectors": "PASS",
+        "com.example.edgedigits.MnistPreprocessTest.blankImageHasNoDigit": "PASS",
         "com.example.edgedigits.GoldenVectorTest.classifyMatchesGoldenVectors": "PASS",
         "com.example.edgedigits.GoldenVectorTest.rawOutputsMatchGoldenVectors": "PASS",
         f"{FLOAT_PACKAGE}.GoldenVectorTest.classifyMatchesGoldenVectors": "PASS",
