@@ -200,7 +200,8 @@ def test_float_golden_tolerance_comes_from_the_measured_kernel_spread(phone, tra
     assert FLOAT_SAFETY * spread <= golden["tolerance"]["max_abs"] <= FLOAT_SAFETY * spread * 1.1
     swift = (phone["ios"] / "Tests" / "GoldenVectorTests.swift").read_text()
     assert f"static let tolerance: Float = {golden['tolerance']['max_abs']!r}" in swift
-    assert "largest difference measured at export between LiteRT's kernel sets" in (phone["ios"] / "README.md").read_text()
+    readme = (phone["ios"] / "README.md").read_text()
+    assert "largest difference measured at export between LiteRT's kernel sets" in readme
 
 
 def test_ios_bundle_ships_a_pinned_podfile_and_states_its_minimums(phone):
