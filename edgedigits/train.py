@@ -17,7 +17,7 @@ import numpy as np
 
 from edgedigits import interrupts
 from edgedigits.config import TrainConfig
-from edgedigits.data import Mnist, one_hot, scale
+from edgedigits.data import Mnist, scale
 from edgedigits.environment import has_native_bf16, library_versions, machine_info
 from edgedigits.errors import UsageError
 from edgedigits.fileio import StagedFiles, ensure_writable_dir, folder_lock, sha256_file
@@ -71,9 +71,56 @@ def registry_builder(spec: ModelSpec) -> ModelBuilder:
     return lambda dtype_policy: build_model(spec, dtype_policy=dtype_policy)
 
 
-def user_builder(build: Callable[[], object], *, describe: str) -> ModelBuilder:
+@dataclass(frozen=True)
+class TrainingSets:
+    """What a model is fitted and evaluated on: float32 [N,H,W,C] model inputs and int class indices."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    classes: int
+    record: dict  # train.json's "data": where the images came from (sources, counts, sha256)
+
+
+def mnist_sets(mnist: Mnist, limit: int | None = None) -> TrainingSets:
+    """The blog's data: the first `limit` MNIST training images at pixel/255, tested on the 10,000 test images."""
+    limit = limit or len(mnist.x_train)
+    return TrainingSets(scale(mnist.x_train[:limit]), mnist.y_train[:limit].astype(np.int64), scale(mnist.x_test),
+                        mnist.y_test.astype(np.int64), 10, {"source": f"MNIST ({mnist.source})"})
+
+
+def own_sets(*, classes: int, labels: tuple[str, ...], train_data: str, test_data: str | None,
+             preprocessing, seed: int) -> TrainingSets:
+    """The user's labelled images (same loaders and refusals as export's data options), through `preprocessing`;
+    without `test_data`, a seeded 10 % of the training images is held out to test on."""
+    from edgedigits.datasets import DataSpec, load_labelled
+    from edgedigits.export_data import _absolute
+
+    if len(labels) != classes:
+        raise UsageError(f"--labels: {len(labels)} labels for a model with {classes} outputs")
+    spec = DataSpec(preprocessing=preprocessing, labels=tuple(labels))
+    train = load_labelled(_absolute(train_data), spec, option="--train-data")
+    record = {"train": {k: v for k, v in train.description.items() if k != "per_label"},
+              "preprocessing": preprocessing.to_manifest(), "labels": list(labels)}
+    if test_data is not None:
+        test = load_labelled(_absolute(test_data), spec, option="--test-data")
+        record["test"] = {k: v for k, v in test.description.items() if k != "per_label"}
+        return TrainingSets(train.images, train.labels, test.images, test.labels, classes, record)
+    if len(train.labels) < 10:
+        raise UsageError(f"{train_data}: --train-data needs at least 10 images to hold out a test split "
+                         "(or give --test-data)")
+    order = np.random.default_rng(seed).permutation(len(train.labels))
+    held = order[:max(1, len(order) // 10)]
+    kept = np.sort(order[len(held):])
+    record["test"] = {"kind": "held out", "images": int(len(held)), "seed": seed, "fraction": 0.1}
+    return TrainingSets(train.images[kept], train.labels[kept], train.images[np.sort(held)],
+                        train.labels[np.sort(held)], classes, record)
+
+
+def user_builder(build: Callable[[], object], *, describe: str, digits_only: bool = True) -> ModelBuilder:
     """The user's function as a ModelBuilder: the dtype policy is set globally while it builds (it cannot take
-    one), and the model must be a digit classifier (28x28x1 -> 10 classes) for MNIST training."""
+    one), and, for MNIST training (`digits_only`), the model must be a digit classifier (28x28x1 -> 10 classes)."""
     def make(dtype_policy: str | None):
         import keras
 
@@ -87,20 +134,20 @@ def user_builder(build: Callable[[], object], *, describe: str) -> ModelBuilder:
         finally:
             keras.config.set_dtype_policy(previous)
         shape = describe_classifier(model, source=describe)
-        if not shape.digit_shaped:
+        if digits_only and not shape.digit_shaped:
             raise UsageError(f"--model-file {describe}: trains on MNIST, so the model must take 28x28x1 images and "
                              f"output 10 classes; it takes {'x'.join(map(str, shape.input_shape))} and outputs "
-                             f"{shape.classes} (export your own trained .keras instead)")
+                             f"{shape.classes} (give --train-data, or export your own trained .keras)")
         return model
 
     return make
 
 
-def train_model(*, spec: ModelSpec | None = None, mnist: Mnist, out_dir: Path, config: TrainConfig,
+def train_model(*, spec: ModelSpec | None = None, mnist: Mnist | None = None, out_dir: Path, config: TrainConfig,
                 on_epoch: EpochCallback | None = None, builder: ModelBuilder | None = None,
-                name: str | None = None) -> TrainResult:
-    """Train a registry `spec` (or the model `builder` makes, recorded as `name`) with `config`; save the float32
-    model and a record of how it was made."""
+                name: str | None = None, sets: TrainingSets | None = None) -> TrainResult:
+    """Train a registry `spec` (or the model `builder` makes, recorded as `name`) with `config` on MNIST, or on
+    `sets` (the user's data); save the float32 model and a record of how it was made."""
     validate(config)
     ensure_writable_dir(out_dir)
     import keras
@@ -116,9 +163,15 @@ def train_model(*, spec: ModelSpec | None = None, mnist: Mnist, out_dir: Path, c
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
 
-    limit = config.train_samples or len(mnist.x_train)
-    x_train, y_train = scale(mnist.x_train[:limit]), one_hot(mnist.y_train[:limit])
-    x_test, y_test = scale(mnist.x_test), one_hot(mnist.y_test)
+    if sets is None:
+        sets = mnist_sets(mnist, config.train_samples)
+    elif config.train_samples:
+        sets = dataclasses.replace(sets, x_train=sets.x_train[:config.train_samples],
+                                   y_train=sets.y_train[:config.train_samples])
+    limit = len(sets.x_train)
+    one_hot = np.eye(sets.classes, dtype="float32")
+    x_train, y_train = sets.x_train, one_hot[sets.y_train]
+    x_test, y_test = sets.x_test, one_hot[sets.y_test]
 
     model = builder("mixed_bfloat16" if precision == "bfloat16" else None)
     logits = describe_classifier(model, source=name).output == LOGITS
@@ -155,8 +208,8 @@ def train_model(*, spec: ModelSpec | None = None, mnist: Mnist, out_dir: Path, c
     probabilities = np.concatenate([np.asarray(final(x_test[i:i + 1000], training=False)) for i in range(0, len(x_test), 1000)])
     if logits:
         probabilities = softmax(probabilities)
-    test_accuracy = float(np.mean(probabilities.argmax(axis=1) == mnist.y_test))
-    test_loss = float(-np.mean(np.log(np.clip(probabilities[np.arange(len(x_test)), mnist.y_test], 1e-7, 1.0))))
+    test_accuracy = float(np.mean(probabilities.argmax(axis=1) == sets.y_test))
+    test_loss = float(-np.mean(np.log(np.clip(probabilities[np.arange(len(x_test)), sets.y_test], 1e-7, 1.0))))
 
     out_dir = Path(out_dir)
     model_path, record_path = out_dir / MODEL_FILE, out_dir / TRAIN_RECORD
@@ -169,6 +222,7 @@ def train_model(*, spec: ModelSpec | None = None, mnist: Mnist, out_dir: Path, c
                                                        "loss": "categorical_crossentropy"},
             "seed": config.seed,
             "train_images": int(limit),
+            "data": sets.record,
             "test_loss": float(test_loss),
             "test_accuracy": round(float(test_accuracy) * 100, 4),
             "seconds_per_epoch": [round(seconds, 3) for seconds in epoch_seconds],

@@ -19,10 +19,40 @@ class TrainingPlan:
     builder: Callable  # edgedigits.train.ModelBuilder
     config: TrainConfig
     registry: bool
+    own_data: OwnData | None = None  # None: MNIST
+    describe: str = ""  # how the user named the model, for messages
+
+
+@dataclass(frozen=True)
+class OwnData:
+    """`train --train-data`: the user's labelled images and how pixels become the model's input."""
+
+    train_data: str
+    test_data: str | None = None
+    labels: tuple[str, ...] | None = None  # None: 0-9 for a 10-class model
+    pixel_scale: float = 1 / 255
+    pixel_offset: float = 0.0
+    channel_order: str = "rgb"
+
+    def sets(self, model, *, describe: str, seed: int):
+        """The TrainingSets for `model` (a built, untrained instance: its input shape and class count)."""
+        from edgedigits.classifier import describe_classifier
+        from edgedigits.data import LABELS
+        from edgedigits.pixels import default_preprocessing
+        from edgedigits.train import own_sets
+
+        shape = describe_classifier(model, source=describe)
+        labels = self.labels if self.labels is not None else (LABELS if shape.classes == 10 else None)
+        if labels is None:
+            raise UsageError(f"{describe}: the model has {shape.classes} classes; name them with --labels FILE")
+        preprocessing = default_preprocessing(shape.input_shape, scale=self.pixel_scale, offset=self.pixel_offset,
+                                              channel_order=self.channel_order)
+        return own_sets(classes=shape.classes, labels=tuple(labels),
+                        train_data=self.train_data, test_data=self.test_data, preprocessing=preprocessing, seed=seed)
 
 
 def plan_training(model: str | Callable[[], Any], *, epochs: int | None = None, settings: dict | None = None,
-                  model_file: bool | None = None) -> TrainingPlan:
+                  model_file: bool | None = None, own_data: OwnData | None = None) -> TrainingPlan:
     """`model`: a registry name, "FILE.py:FUNCTION" (loading runs FILE.py), or a function returning an uncompiled
     keras.Model; `model_file` says which a string is (None: FILE.py:FUNCTION if it has a ':' or ends in .py);
     `settings`: TrainConfig fields other than epochs. UsageError for an unknown name, or a user
@@ -36,6 +66,8 @@ def plan_training(model: str | Callable[[], Any], *, epochs: int | None = None, 
         model_file = isinstance(model, str) and (":" in model or model.endswith(".py"))
     if isinstance(model, str) and not model_file:
         spec = get_spec(model)
+        if own_data is not None:
+            raise UsageError(f"--train-data is for your own architecture (--model-file); {spec.name} trains on MNIST")
         config = TrainConfig(epochs=DEFAULT_EPOCHS[spec.name] if epochs is None else epochs, **settings)
         return TrainingPlan(spec.name, registry_builder(spec), config, registry=True)
     if isinstance(model, str):
@@ -48,4 +80,5 @@ def plan_training(model: str | Callable[[], Any], *, epochs: int | None = None, 
     if name in MODELS:
         raise UsageError(f"--model-file {describe}: '{name}' is a built-in model's name; rename the function")
     config = TrainConfig(epochs=USER_EPOCHS if epochs is None else epochs, **settings)
-    return TrainingPlan(name, user_builder(function, describe=describe), config, registry=False)
+    return TrainingPlan(name, user_builder(function, describe=describe, digits_only=own_data is None), config,
+                        registry=False, own_data=own_data, describe=describe)

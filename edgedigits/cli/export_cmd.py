@@ -80,8 +80,7 @@ def export_command(
         from edgedigits.report.recipes import recipe_table
 
         if len(search.candidates) > 1 or search.candidates[0].recipe != "ptq" or search.chosen is None:
-            gate = ", ".join(f"{key} {value}" for key, value in vars(search.gate).items() if value is not None)
-            console.print(recipe_table(search.rows(), title=f"  int8 recipes for {fmt} (gate: {gate})"))
+            console.print(recipe_table(search.rows(), title=f"  int8 recipes for {fmt} (gate: {search.gate_text()})"))
     mnist = load_mnist(data_dir) if request.needs_mnist else None
     for source in sources:
         if source.registry and not (source.model_dir / MODEL_FILE).is_file():

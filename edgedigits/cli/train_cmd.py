@@ -15,7 +15,7 @@ from edgedigits.train_request import USER_EPOCHS
 
 
 def run_training(name: str, *, artifacts_dir: Path, config: TrainConfig, data_dir: Path | None,
-                 builder=None):
+                 builder=None, own_data=None, describe: str = ""):
     """Train one model with a rich progress display; shared by `train` and `export` (train-if-missing).
     `builder` (edgedigits.train.ModelBuilder) trains the user's own architecture as `name` instead of a
     registry model."""
@@ -26,9 +26,14 @@ def run_training(name: str, *, artifacts_dir: Path, config: TrainConfig, data_di
     spec = get_spec(name) if builder is None else None
     builder = builder or registry_builder(spec)
     validate(config)
-    mnist = load_mnist(data_dir)
+    if own_data is not None:  # the user's images, through the model's input shape and pixel mapping
+        mnist, sets = None, own_data.sets(builder(None), describe=describe or name, seed=config.seed)
+        source = f"{own_data.train_data} ({len(sets.y_train):,} train / {len(sets.y_test):,} test images)"
+    else:
+        mnist, sets = load_mnist(data_dir), None
+        source = mnist.source
     console.print(f"[bold]train {name}[/]: {config.epochs} epochs, batch {config.batch_size}, seed {config.seed}, "
-                  f"precision {resolve_precision(config.precision)}, data {escape(mnist.source)}")
+                  f"precision {resolve_precision(config.precision)}, data {escape(source)}")
     with Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task(f"{name} epochs", total=config.epochs)
@@ -41,7 +46,7 @@ def run_training(name: str, *, artifacts_dir: Path, config: TrainConfig, data_di
             progress.advance(task)
 
         result = train_model(builder=builder, name=name, mnist=mnist, out_dir=artifacts_dir / name, config=config,
-                             on_epoch=on_epoch)
+                             on_epoch=on_epoch, sets=sets)
     blog = f" (blog {spec.blog_accuracy:.2f}%)" if spec is not None else ""
     console.print(f"  [green]✓[/] {escape(name)}: test accuracy [bold]{result.test_accuracy:.2f}%[/]{blog}, "
                   f"{result.seconds_per_epoch:.1f} s/epoch → {escape(str(result.model_path))}")
@@ -64,22 +69,45 @@ def train_command(
         help="auto: bfloat16 compute where the CPU has native bf16, else float32. Weights stay float32.")] = "auto",
     steps_per_execution: Annotated[int, typer.Option(help="Batches per graph call (speed only).")] = TrainConfig.steps_per_execution,
     train_samples: Annotated[Optional[int], typer.Option(help="Train on the first N images only.")] = None,
+    train_data: Annotated[Optional[str], typer.Option(
+        help="With --model-file: your labelled training images (a folder of per-class sub-folders, an .npz (x, y) "
+             "or IDX files) instead of MNIST; any input size and class count.")] = None,
+    test_data: Annotated[Optional[str], typer.Option(
+        help="With --train-data: labelled test images (default: a seeded 10% of the training images).")] = None,
+    labels: Annotated[Optional[Path], typer.Option(
+        help="With --train-data: labels file, one per line in output order (default 0-9 for 10 classes).")] = None,
+    pixel_scale: Annotated[float, typer.Option(help="With --train-data: input = pixel * scale + offset.")] = 1 / 255,
+    pixel_offset: Annotated[float, typer.Option(help="With --train-data: see --pixel-scale.")] = 0.0,
+    channel_order: Annotated[str, typer.Option(help="With --train-data: rgb or bgr for 3-channel inputs.")] = "rgb",
     artifacts_dir: ArtifactsDir = DEFAULT_ARTIFACTS_DIR,
     data_dir: DataDir = None,
 ) -> None:
-    """Train a model on MNIST and save artifacts/<model>/model.keras and train.json."""
+    """Train a model on MNIST (or your own --model-file on your --train-data) and save
+    artifacts/<model>/model.keras and train.json."""
     from edgedigits.errors import UsageError
 
     settings = dict(batch_size=batch_size, seed=seed, precision=precision, steps_per_execution=steps_per_execution,
                     train_samples=train_samples)
     if (model is None) == (model_file is None):
         raise UsageError("give a model name (v1, v2, v3, all) or --model-file FILE.py:FUNCTION, not both")
-    from edgedigits.train_request import plan_training
+    from edgedigits.train_request import OwnData, plan_training
 
+    own_data = None
+    if train_data is not None:
+        from edgedigits.export_data import read_labels
+
+        if channel_order not in ("rgb", "bgr"):
+            raise UsageError(f"--channel-order {channel_order}: choose rgb or bgr")
+        own_data = OwnData(train_data=train_data, test_data=test_data,
+                           labels=read_labels(labels) if labels is not None else None, pixel_scale=pixel_scale,
+                           pixel_offset=pixel_offset, channel_order=channel_order)
+    elif test_data is not None or labels is not None or (pixel_scale, pixel_offset, channel_order) != (1 / 255, 0.0, "rgb"):
+        raise UsageError("--test-data, --labels, --pixel-scale, --pixel-offset and --channel-order go with --train-data")
     if model_file is not None:
-        plans = [plan_training(model_file, epochs=epochs, settings=settings, model_file=True)]
+        plans = [plan_training(model_file, epochs=epochs, settings=settings, model_file=True, own_data=own_data)]
     else:
-        plans = [plan_training(name, epochs=epochs, settings=settings, model_file=False) for name in model_names(model)]
+        plans = [plan_training(name, epochs=epochs, settings=settings, model_file=False, own_data=own_data)
+                 for name in model_names(model)]
     for plan in plans:
         run_training(plan.name, artifacts_dir=artifacts_dir, config=plan.config, data_dir=data_dir,
-                     builder=None if plan.registry else plan.builder)
+                     builder=None if plan.registry else plan.builder, own_data=plan.own_data, describe=plan.describe)

@@ -71,6 +71,9 @@ def locate(path: Path) -> tuple[Path, dict, dict]:
 
 def calibration_settings(entry: dict, path: Path) -> tuple[int, int]:
     """(samples, seed) the artifact was calibrated with, as recorded in the manifest."""
+    if (entry.get("recipe") or {}).get("name") == "qat":
+        raise UsageError(f"{path}: made by quantization-aware fine-tuning (its weights differ from model.keras); "
+                         "explain re-quantizes model.keras, so compare recipes with explain --recipes instead")
     calibration = entry.get("calibration")
     if not isinstance(calibration, dict) or "samples" not in calibration or "seed" not in calibration:
         raise UsageError(f"{path}: {entry['format']} is not a calibrated int8 format; explain needs int8 "

@@ -60,9 +60,8 @@ def explain_recipes(*, model_dir: Path, format_name: str, data, manifest: dict |
                                 check=lambda path: _measure(artifact, path, reference, images, labels,
                                                             classifier.output), on_step=on_step)
         rows = result.rows()
-    gate = ", ".join(f"{key} {value}" for key, value in vars(result.gate).items() if value is not None)
     notes = [f"every recipe for {artifact.file}, measured on {count} recorded test images against Keras; "
-             f"gate: {gate} (qat: accuracy drop only, its weights are fine-tuned); nothing was written",
+             f"gate: {result.gate_text()} (QAT fine-tunes the weights); nothing was written",
              "export --int8-recipe auto writes the smallest passing file that TFLite Micro runs, preferring int8 "
              "I/O over int16"]
     return Explanation("recipes", str(Path(model_dir) / artifact.file), "agreement", rows, label="recipe",

@@ -134,6 +134,10 @@ def debug_tflite(*, model_dir: Path, entry: dict, data, keep_float: tuple[str, .
              f"{data.calibration.get('source', 'MNIST training set')})",
              f"rmse_over_scale ≈ {ROUNDING_FLOOR:.3f} is the floor of uniform rounding; higher means range "
              "or clipping loss in that layer"]
+    recipe = (entry.get("recipe") or {}).get("name", "ptq")
+    if recipe != "ptq":
+        notes.append(f"{entry['file']} was made by the {recipe} recipe; these rows are plain int8 of model.keras, "
+                     "the loss that recipe remedies (explain --recipes compares them all)")
     explanation = Explanation("tflite-debugger", str(path), "rmse_over_scale", rows, notes=notes)
     if keep_float:
         denylisted = _denylist(keep_float, rows)

@@ -176,10 +176,12 @@ def check_unchanged(model, twin, images: np.ndarray) -> float:
 
 def make(job: RecipeJob, destination: Path) -> dict:
     from edgedigits.artifacts import ARTIFACTS
+    from edgedigits.quiet import native_output_silenced
 
     twin, summary = equalize_model(job.context.model)
     summary["float_change"] = check_unchanged(job.context.model, twin, job.context.calibration_images()[:256])
-    entry = ARTIFACTS[job.format].export(dataclasses.replace(job.context, model=twin), destination)
+    with native_output_silenced():
+        entry = ARTIFACTS[job.format].export(dataclasses.replace(job.context, model=twin), destination)
     return {"entry": entry, "equalization": summary}
 
 

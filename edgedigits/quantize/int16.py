@@ -23,6 +23,7 @@ def make(job: RecipeJob, destination: Path) -> dict:
     import tensorflow as tf
 
     from edgedigits.artifacts.tflite_int8 import int8_converter
+    from edgedigits.quiet import native_output_silenced
 
     converter = int8_converter(job.context, float_io=job.float_io)
     converter.target_spec.supported_ops = [
@@ -31,7 +32,8 @@ def make(job: RecipeJob, destination: Path) -> dict:
         converter.inference_input_type = tf.int16
         converter.inference_output_type = tf.int16
     try:
-        destination.write_bytes(converter.convert())
+        with native_output_silenced():
+            destination.write_bytes(converter.convert())
     except Exception as err:  # the converter names the op it has no 16x8 kernel for
         lines = [line.strip() for line in str(err).splitlines() if "not yet supported" in line or "error" in line]
         raise RecipeNotApplicable(f"int16: {(lines or [str(err).strip()])[0][:200]}") from None

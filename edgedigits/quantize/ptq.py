@@ -10,8 +10,10 @@ from edgedigits.quantize import TFLITE_INT8_FORMATS, RecipeJob, Remedy
 
 def make(job: RecipeJob, destination: Path) -> dict:
     from edgedigits.artifacts import ARTIFACTS
+    from edgedigits.quiet import native_output_silenced
 
-    return {"entry": ARTIFACTS[job.format].export(job.context, destination)}
+    with native_output_silenced():
+        return {"entry": ARTIFACTS[job.format].export(job.context, destination)}
 
 
 REMEDY = Remedy(name="ptq", summary="plain post-training int8 (calibrated min/max)",

@@ -85,6 +85,18 @@ class SearchResult:
     def rows(self) -> list[dict]:
         return [candidate.row(candidate is self.chosen) for candidate in self.candidates]
 
+    def gate_text(self) -> str:
+        """The gate in words, e.g. "agreement >= 99.5 %, accuracy drop <= 0.2 pp (qat: drop only)"."""
+        parts = []
+        if self.gate.min_agreement is not None:
+            parts.append(f"agreement >= {self.gate.min_agreement} %")
+        if self.gate.max_accuracy_drop is not None:
+            parts.append(f"accuracy drop <= {self.gate.max_accuracy_drop} pp")
+        qat = gate_for("qat", self.gate, ARTIFACTS[self.format].tolerance)
+        if any(candidate.recipe == "qat" for candidate in self.candidates) and qat.max_accuracy_drop is not None:
+            parts.append(f"qat: accuracy drop <= {qat.max_accuracy_drop} pp only")
+        return ", ".join(parts)
+
 
 class NoRecipePassed(CheckFailed):
     """No int8 candidate reached the gate: exit 1, after the trade table was shown."""
@@ -130,7 +142,8 @@ def search_recipes(*, format_name: str, mode: str, job: RecipeJob, check: Callab
         gate = gate_for(recipe, tolerance, artifact.tolerance)
 
         def verdict(path: Path) -> dict:
-            checked = check(path)
+            with native_output_silenced():  # LiteRT announces its XNNPACK delegate on every load
+                checked = check(path)
             problems = checked["problems"] or violations(checked["parity"], gate)
             return checked | {"passed": not problems, "problems": problems,
                               "agreement": checked["parity"].agreement if checked["parity"] else 0.0}
@@ -142,9 +155,8 @@ def search_recipes(*, format_name: str, mode: str, job: RecipeJob, check: Callab
         candidate = Candidate(recipe, path=work_dir / f"{recipe}-{artifact.file}")
         verdict = judged(recipe)
         started = time.perf_counter()
-        try:
-            with native_output_silenced():
-                made = REMEDIES[recipe].make(dataclasses.replace(job, check=verdict), candidate.path)
+        try:  # each recipe silences its own converter calls: QAT's epoch lines must still reach the user
+            made = REMEDIES[recipe].make(dataclasses.replace(job, check=verdict), candidate.path)
         except EdgeDigitsError as err:  # RecipeNotApplicable and one-line converter refusals
             candidate.error = str(err)
             return candidate
