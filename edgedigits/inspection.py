@@ -30,7 +30,7 @@ def _spec_json(name: str, shape, dtype: str) -> dict:
 
 def _inspect_tflite(path: Path) -> dict:
     from edgedigits.embed.mcu.arena import estimate_arena  # the microcontroller target owns the estimate
-    from edgedigits.int8_spec import int8_spec_violations
+    from edgedigits.quantize.spec import int8_spec_violations
     from edgedigits.tflite_graph import read_tflite_graph
     from edgedigits.runtimes import tflm_rt
 

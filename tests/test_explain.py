@@ -92,7 +92,10 @@ def test_onnx_explain_reports_finite_sqnr_per_quantized_tensor(trained_artifacts
 
 
 def test_calibration_sweep_reports_each_size(trained_artifacts, mnist):
-    explanation = calibration_sweep(model_dir=trained_artifacts / "v1", sizes=(10, 200), mnist=mnist,
+    from edgedigits.explain.recorded import model_recorded_data
+
+    data = model_recorded_data(trained_artifacts / "v1", mnist_loader=lambda: mnist)
+    explanation = calibration_sweep(model_dir=trained_artifacts / "v1", sizes=(10, 200), data=data,
                                     test_samples=500)
     assert [row["samples"] for row in explanation.rows] == [10, 200]
     for row in explanation.rows:
@@ -171,7 +174,7 @@ def test_debugger_quantizes_the_same_model_as_the_export(trained_artifacts, mnis
     """explain re-creates the converter from model.keras and the manifest: its int8 model must answer
     exactly like the exported int8.tflite, or the per-layer report would describe a different model."""
     from edgedigits.data import calibration_sample, scale
-    from edgedigits.explain.tflite_debug import make_debugger, quantize_calibrated
+    from edgedigits.quantize.debugger import make_debugger, quantize_calibrated
     from edgedigits.fileio import atomic_write_bytes
     from edgedigits.runtimes import open_runtime
     from edgedigits.runtimes.keras_rt import load_keras_model

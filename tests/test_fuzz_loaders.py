@@ -17,7 +17,7 @@ alone as a real `python -m edgedigits` process to confirm, and a new worker goes
 
 What it found (seed 14, then seeds 1-7 by hand with EDGEDIGITS_FUZZ_SEED):
 - the issue's hole (a bias zero point XNNPACK refuses at prepare, once exit 3) was already closed by the
-  runtimes' guard (exit 2, one line); `inspect` now also flags it (edgedigits/int8_spec.py);
+  runtimes' guard (exit 2, one line); `inspect` now also flags it (edgedigits/quantize/spec.py);
 - a new one: an int8 scale of 1e-30 on the SOFTMAX input made `inspect` (and `predict --kernels tflm`) die of
   SIGABRT inside TensorFlow Lite Micro, whose kernels abort on a failed TFLITE_CHECK; LiteRT's verifier and
   kernels accept the file. TFLM is now tried once in a child process before it is used in process

@@ -10,7 +10,6 @@ Every function takes keyword arguments and returns an `Explanation`; rendering l
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -79,14 +78,6 @@ def calibration_settings(entry: dict, path: Path) -> tuple[int, int]:
         raise UsageError(f"{path}: {entry['format']} is not a calibrated int8 format; explain needs int8 "
                          "(int8.tflite, int8_float_io.tflite or int8.onnx)")
     return int(calibration["samples"]), int(calibration["seed"])
-
-
-def keras_layer(tensor_name: str, layer_names: list[str]) -> str | None:
-    """The Keras layer a converted tensor belongs to: converters name tensors `<model>_1/<layer>_1/<op>`."""
-    for name in layer_names:
-        if re.search(rf"(^|/){re.escape(name)}(_\d+)?/", tensor_name):
-            return name
-    return None
 
 
 def evaluate(path: Path, runtime: str, images: np.ndarray, labels: np.ndarray, reference: np.ndarray) -> dict:

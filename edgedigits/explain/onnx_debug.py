@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 from edgedigits.artifacts import ONNX_OPSET, ExportContext
-from edgedigits.explain import Explanation, calibration_settings, keras_layer
+from edgedigits.explain import Explanation, calibration_settings
+from edgedigits.quantize.debugger import keras_layer
 from edgedigits.quiet import native_output_silenced
 
 DEBUG_SAMPLES = 200  # activations of every tensor are kept in memory per sample; 200 is plenty for SQNR

@@ -12,6 +12,9 @@ under the key "entry" it returns fields for the artifact's manifest entry itself
     qat       quantization-aware fine-tuning with Keras 3 fake-quant ops, converted in QAT mode
 
 Recipes are listed in order of cost; `search.search_recipes` runs them in that order and keeps a trade table.
+The rest of the room: `debugger` (TFLite QuantizationDebugger: per-layer error, float denylist; explain shows
+it, fallback acts on it), `graph` (reading a Keras functional graph), `training` (QAT's labelled data) and
+`spec` (LiteRT's int8 quantization spec, checked by inspect).
 """
 
 from __future__ import annotations

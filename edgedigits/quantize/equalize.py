@@ -45,7 +45,7 @@ def _scales_through(layer) -> bool:
     """True when `layer` commutes with a positive per-channel scale of its input."""
     kind = type(layer).__name__
     if kind in PASSTHROUGH:
-        return True
+        return getattr(layer, "data_format", "channels_last") == "channels_last"
     if kind == "ReLU":
         return layer.max_value is None and not layer.negative_slope and not layer.threshold
     if kind == "Activation":
@@ -55,7 +55,8 @@ def _scales_through(layer) -> bool:
 
 def _is_weighted(layer) -> bool:
     kind = type(layer).__name__
-    return (kind == "Dense" and len(layer.kernel.shape) == 2) or (kind == "Conv2D" and layer.groups == 1)
+    return (kind == "Dense" and len(layer.kernel.shape) == 2) or (
+        kind == "Conv2D" and layer.groups == 1 and layer.data_format == "channels_last")
 
 
 def find_pairs(model) -> list[tuple]:

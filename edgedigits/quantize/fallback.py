@@ -26,8 +26,8 @@ def ranked_layers(rows: list[dict]) -> list[str]:
 
 
 def make(job: RecipeJob, destination: Path) -> dict:
-    from edgedigits.explain.tflite_debug import (_denylist, _tensor_dtypes, layer_rows, make_debugger,
-                                                 quantize_calibrated)
+    from edgedigits.quantize.debugger import (denylist_for, tensor_dtypes, layer_rows, make_debugger,
+                                              quantize_calibrated)
 
     model = job.context.model
     int8_io = not job.float_io
@@ -39,9 +39,9 @@ def make(job: RecipeJob, destination: Path) -> dict:
     tries = []
     for count in range(1, min(MAX_FLOAT_LAYERS, len(layers)) + 1):
         kept = tuple(layers[:count])
-        denylisted = _denylist(kept, rows)
+        denylisted = denylist_for(kept, rows)
         content = quantize_calibrated(debugger, int8_io=int8_io, denylisted_nodes=denylisted)
-        floats = {name for name, dtype in _tensor_dtypes(content).items() if dtype == "float32"}
+        floats = {name for name, dtype in tensor_dtypes(content).items() if dtype == "float32"}
         destination.write_bytes(content)
         verdict = job.check(destination)
         tries.append({"float_layers": list(kept), "agreement": verdict["agreement"], "passed": verdict["passed"]})

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 from edgedigits.artifacts import ARTIFACTS, Tolerance
-from edgedigits.errors import CheckFailed, EdgeDigitsError
-from edgedigits.quantize import AUTO, REMEDIES, RecipeJob, recipes_for
+from edgedigits.errors import CheckFailed
+from edgedigits.quantize import AUTO, REMEDIES, RecipeJob, RecipeNotApplicable, recipes_for
 
 ALL = "all"  # explain --recipes: every candidate, nothing chosen
 CHEAP = ("equalize", "fallback", "int16")  # auto makes all of these once plain int8 fails
@@ -157,7 +157,7 @@ def search_recipes(*, format_name: str, mode: str, job: RecipeJob, check: Callab
         started = time.perf_counter()
         try:  # each recipe silences its own converter calls: QAT's epoch lines must still reach the user
             made = REMEDIES[recipe].make(dataclasses.replace(job, check=verdict), candidate.path)
-        except EdgeDigitsError as err:  # RecipeNotApplicable and one-line converter refusals
+        except RecipeNotApplicable as err:  # this model, this recipe: a row; bad input still ends the export
             candidate.error = str(err)
             return candidate
         candidate.seconds = time.perf_counter() - started
