@@ -73,26 +73,36 @@ def _keras_source(model: Any, work_dir: Path) -> str:
 @_public
 def train(model: str | Callable[[], Any] = "v1", *, epochs: int | None = None,
           batch_size: int = TrainConfig.batch_size, seed: int = 0, precision: str = "auto",
-          train_samples: int | None = None, artifacts_dir: PathLike = DEFAULT_ARTIFACTS_DIR,
+          train_samples: int | None = None, train_data: str | None = None, test_data: str | None = None,
+          labels: PathLike | Sequence[str] | None = None, pixel_scale: float = 1 / 255, pixel_offset: float = 0.0,
+          channel_order: str = "rgb", artifacts_dir: PathLike = DEFAULT_ARTIFACTS_DIR,
           data_dir: PathLike | None = None,
           on_epoch: Callable[[int, int, dict, float], None] | None = None) -> "TrainResult":
-    """Train on MNIST with the blog's recipe; saves ARTIFACTS_DIR/NAME/model.keras and train.json.
+    """Train with the blog's recipe; saves ARTIFACTS_DIR/NAME/model.keras and train.json; as `edgedigits train`.
 
     `model`: a registry name (v1, v2, v3), "FILE.py:FUNCTION", or a function returning an uncompiled
-    28x28x1 -> 10 keras.Model (saved under the function's name). `epochs` defaults as `edgedigits train`:
-    v1 14, v2 13, v3 16, 10 for your own architecture. `on_epoch(epoch, epochs, logs, seconds)` is called after
-    each epoch. Returns edgedigits.train.TrainResult (model_path, test_accuracy %, seconds_per_epoch, …)."""
+    keras.Model (saved under the function's name). It trains on MNIST (28x28x1 -> 10), or, for your own
+    architecture, on `train_data` (a folder of per-class sub-folders, an .npz with x and y, or IDX files; any
+    input size and class count) with `test_data` (default: a seeded 10 % hold-out), `labels` and the pixel
+    mapping. `epochs` defaults as the command's: v1 14, v2 13, v3 16, 10 for your own architecture.
+    `on_epoch(epoch, epochs, logs, seconds)` is called after each epoch. Returns edgedigits.train.TrainResult
+    (model_path, test_accuracy %, seconds_per_epoch, …)."""
     from edgedigits.data import load_mnist
     from edgedigits.train import train_model
-    from edgedigits.train_request import plan_training
+    from edgedigits.train_request import own_data_option, plan_training
 
     _quiet_tensorflow()
-    plan = plan_training(model, epochs=epochs, settings=dict(
+    own_data = own_data_option(train_data=train_data, test_data=test_data, labels=labels, pixel_scale=pixel_scale,
+                               pixel_offset=pixel_offset, channel_order=channel_order)
+    plan = plan_training(model, epochs=epochs, own_data=own_data, settings=dict(
         batch_size=batch_size, seed=seed, precision=precision, train_samples=train_samples))
-
-    mnist = load_mnist(Path(data_dir) if data_dir is not None else None)
+    if plan.own_data is not None:  # the user's images, through the model's input shape and pixel mapping
+        mnist = None
+        sets = plan.own_data.sets(plan.builder(None), describe=plan.describe or plan.name, seed=plan.config.seed)
+    else:
+        mnist, sets = load_mnist(Path(data_dir) if data_dir is not None else None), None
     return train_model(builder=plan.builder, name=plan.name, mnist=mnist, out_dir=Path(artifacts_dir) / plan.name,
-                       config=plan.config, on_epoch=on_epoch)
+                       config=plan.config, on_epoch=on_epoch, sets=sets)
 
 
 @_public

@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 from edgedigits.config import DEFAULT_EPOCHS, TrainConfig
 from edgedigits.errors import UsageError
@@ -50,6 +51,26 @@ class OwnData:
         return own_sets(classes=shape.classes, labels=tuple(labels),
                         train_data=self.train_data, test_data=self.test_data, preprocessing=preprocessing, seed=seed)
 
+
+def own_data_option(*, train_data: str | None, test_data: str | None = None,
+                    labels: Path | str | Sequence[str] | None = None, pixel_scale: float = 1 / 255,
+                    pixel_offset: float = 0.0, channel_order: str = "rgb") -> OwnData | None:
+    """`train --train-data` and its companions as one OwnData (None: train on MNIST); `labels` a labels file or
+    the labels. UsageError for a companion without --train-data or an unknown channel order."""
+    from edgedigits.export_data import read_labels
+
+    if train_data is None:
+        if test_data is not None or labels is not None or (pixel_scale, pixel_offset, channel_order) != (
+                1 / 255, 0.0, "rgb"):
+            raise UsageError("--test-data, --labels, --pixel-scale, --pixel-offset and --channel-order go with "
+                             "--train-data")
+        return None
+    if channel_order not in ("rgb", "bgr"):
+        raise UsageError(f"--channel-order {channel_order}: choose rgb or bgr")
+    if isinstance(labels, (str, Path)):
+        labels = read_labels(Path(labels))
+    return OwnData(train_data=train_data, test_data=test_data, labels=tuple(labels) if labels is not None else None,
+                   pixel_scale=pixel_scale, pixel_offset=pixel_offset, channel_order=channel_order)
 
 def plan_training(model: str | Callable[[], Any], *, epochs: int | None = None, settings: dict | None = None,
                   model_file: bool | None = None, own_data: OwnData | None = None) -> TrainingPlan:

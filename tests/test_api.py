@@ -403,3 +403,43 @@ def test_result_objects_table_names_real_fields():
         fields = {f.name for f in dataclasses.fields(classes[name])}
         for member in re.findall(r"`(\w+)(?:\(|`)", cell):
             assert member in fields or hasattr(classes[name], member), f"{name}.{member}"
+
+
+QUADRANTS_ARCHITECTURE = '''
+import keras
+from keras import layers
+
+def quadrants():
+    inputs = keras.Input((16, 16, 3))
+    x = layers.Conv2D(4, 3, strides=2, activation="relu")(inputs)
+    return keras.Model(inputs, layers.Dense(4, activation="softmax")(layers.Flatten()(x)))
+'''
+
+
+def test_train_on_own_data_equals_the_cli(tmp_path):
+    """train(FILE.py:FUNCTION, train_data=...) with labels as a list, and `train --model-file --train-data
+    --labels FILE` on the same files: the same seeded run, the same test accuracy and data record."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, 400)
+    images = rng.integers(0, 60, (400, 16, 16, 3)).astype(np.uint8)
+    for index, label in enumerate(labels):  # the bright quadrant is the class
+        row, col = divmod(int(label), 2)
+        images[index, row * 8:(row + 1) * 8, col * 8:(col + 1) * 8] += 150
+    np.savez(tmp_path / "quadrants.npz", x=images, y=labels)
+    (tmp_path / "arch.py").write_text(QUADRANTS_ARCHITECTURE)
+    names = ["top-left", "top-right", "bottom-left", "bottom-right"]
+    (tmp_path / "labels.txt").write_text("\n".join(names) + "\n")
+    builder = f"{tmp_path / 'arch.py'}:quadrants"
+    trained = edgedigits.train(builder, train_data=str(tmp_path / "quadrants.npz"), labels=names, epochs=3,
+                               artifacts_dir=tmp_path / "api")
+    cli("train", "--model-file", builder, "--train-data", tmp_path / "quadrants.npz", "--labels",
+        tmp_path / "labels.txt", "--epochs", "3", "--artifacts-dir", tmp_path / "cli")
+    ours = json.loads(trained.record_path.read_text())
+    theirs = json.loads((tmp_path / "cli" / "quadrants" / "train.json").read_text())
+    assert trained.model_path == tmp_path / "api" / "quadrants" / "model.keras"
+    assert ours["data"] == theirs["data"] and ours["data"]["labels"] == names
+    assert trained.test_accuracy == theirs["test_accuracy"] and ours["data"]["test"]["images"] == 40  # 10 % hold-out
+    with pytest.raises(edgedigits.UsageError, match="v1 trains on MNIST"):
+        edgedigits.train("v1", train_data=str(tmp_path / "quadrants.npz"), artifacts_dir=tmp_path / "x")
+    with pytest.raises(edgedigits.UsageError, match="go with --train-data"):
+        edgedigits.train(builder, labels=names, artifacts_dir=tmp_path / "x")

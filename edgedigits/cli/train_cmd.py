@@ -90,19 +90,10 @@ def train_command(
                     train_samples=train_samples)
     if (model is None) == (model_file is None):
         raise UsageError("give a model name (v1, v2, v3, all) or --model-file FILE.py:FUNCTION, not both")
-    from edgedigits.train_request import OwnData, plan_training
+    from edgedigits.train_request import own_data_option, plan_training
 
-    own_data = None
-    if train_data is not None:
-        from edgedigits.export_data import read_labels
-
-        if channel_order not in ("rgb", "bgr"):
-            raise UsageError(f"--channel-order {channel_order}: choose rgb or bgr")
-        own_data = OwnData(train_data=train_data, test_data=test_data,
-                           labels=read_labels(labels) if labels is not None else None, pixel_scale=pixel_scale,
-                           pixel_offset=pixel_offset, channel_order=channel_order)
-    elif test_data is not None or labels is not None or (pixel_scale, pixel_offset, channel_order) != (1 / 255, 0.0, "rgb"):
-        raise UsageError("--test-data, --labels, --pixel-scale, --pixel-offset and --channel-order go with --train-data")
+    own_data = own_data_option(train_data=train_data, test_data=test_data, labels=labels, pixel_scale=pixel_scale,
+                               pixel_offset=pixel_offset, channel_order=channel_order)
     if model_file is not None:
         plans = [plan_training(model_file, epochs=epochs, settings=settings, model_file=True, own_data=own_data)]
     else:
