@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARTIFACTS ?= artifacts
 
-.PHONY: demo test install install-test node bench-suite clean
+.PHONY: demo test install install-test node bench-suite bench-remedies clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,8 @@ clean:
 # The performance suite (issue 5): needs the artifacts of `make demo`; prints Markdown tables, ~10 min.
 bench-suite: install
 	$(BIN)/python benchmarks/run.py --artifacts $(ARTIFACTS)
+
+# The int8 remedies benchmark (issue 18): every recipe on v1-v3 (from `make demo`) and four int8-hostile models
+# trained on the spot; one trade table per model and what `export --int8` (auto) writes; ~10 min on 2 cores.
+bench-remedies: install
+	$(BIN)/python benchmarks/remedies.py --artifacts $(ARTIFACTS)

@@ -76,6 +76,24 @@ class Remedy:
     needs_training_data: bool = False
 
 
+def write_converted(converter, destination: Path, *, io_type: str | None, recipe: str) -> None:
+    """Set integer I/O (`io_type` "int8"/"int16"; None keeps float I/O), convert quietly, write `destination`.
+    A converter refusal is this recipe's row, named by the converter's most telling line."""
+    import tensorflow as tf
+
+    from edgedigits.quiet import native_output_silenced
+
+    if io_type is not None:
+        converter.inference_input_type = converter.inference_output_type = getattr(tf, io_type)
+    try:
+        with native_output_silenced():
+            destination.write_bytes(converter.convert())
+    except Exception as err:  # e.g. "Quantization to 16x8-bit not yet supported for op: 'NEG'"
+        lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+        telling = [line for line in lines if "not yet supported" in line or "error" in line] or lines or [repr(err)]
+        raise RecipeNotApplicable(f"{recipe}: the converter refused it ({telling[0][:200]})") from None
+
+
 def _load() -> dict[str, Remedy]:
     return {module: importlib.import_module(f"edgedigits.quantize.{module}").REMEDY for module in RECIPE_MODULES}
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edgedigits.quantize import TFLITE_INT8_FORMATS, RecipeJob, RecipeNotApplicable, Remedy
+from edgedigits.quantize import TFLITE_INT8_FORMATS, RecipeJob, Remedy, write_converted
 
 METHOD = ("TFLite converter 16x8 mode (EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8): "
           "int16 per-tensor activations, int8 per-channel weights, min/max over the sample")
@@ -23,20 +23,11 @@ def make(job: RecipeJob, destination: Path) -> dict:
     import tensorflow as tf
 
     from edgedigits.artifacts.tflite_int8 import int8_converter
-    from edgedigits.quiet import native_output_silenced
 
     converter = int8_converter(job.context, float_io=job.float_io)
     converter.target_spec.supported_ops = [
         tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
-    if not job.float_io:
-        converter.inference_input_type = tf.int16
-        converter.inference_output_type = tf.int16
-    try:
-        with native_output_silenced():
-            destination.write_bytes(converter.convert())
-    except Exception as err:  # the converter names the op it has no 16x8 kernel for
-        lines = [line.strip() for line in str(err).splitlines() if "not yet supported" in line or "error" in line]
-        raise RecipeNotApplicable(f"int16: {(lines or [str(err).strip()])[0][:200]}") from None
+    write_converted(converter, destination, io_type=None if job.float_io else "int16", recipe="int16")
     return {"entry": {"calibration": job.context.calibration | {"method": METHOD}},
             "activations": "int16", "weights": "int8"}
 

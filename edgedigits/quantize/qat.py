@@ -9,8 +9,9 @@ ops the converter recognises:
   the range being the kernel's current max |w|;
 - every layer's output (and the model's input) is fake-quantized per tensor over a range tracked as an
   exponential moving average of the batch min/max during training (the first batch sets it), except where the
-  converter fuses the next op (a ReLU or BatchNormalization that alone reads the output) or fixes the range
-  itself (a softmax output: scale 1/256, zero point -128).
+  converter fuses the next op (a ReLU or BatchNormalization that alone reads the output), where the op keeps
+  its input's scale (pooling by max, dropout, flatten, reshape) or where TFLite fixes the range itself (a
+  softmax output: scale 1/256, zero point -128).
 The rounding is in the forward pass and the straight-through gradient in the backward pass, so a few epochs at
 a small learning rate move the weights to where int8 rounding hurts least. The fine-tuned model is converted
 without a representative dataset: the converter reads every range from the FakeQuant ops (QAT mode) and
@@ -24,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from edgedigits.quantize import TFLITE_INT8_FORMATS, RecipeJob, RecipeNotApplicable, Remedy
+from edgedigits.quantize import TFLITE_INT8_FORMATS, RecipeJob, RecipeNotApplicable, Remedy, write_converted
 from edgedigits.quantize.graph import consumers_of, input_layer_names
 
 LEARNING_RATE = 1e-4  # fine-tuning: a tenth of Adam's default, so the trained function is kept
@@ -32,6 +33,10 @@ BATCH_SIZE = 128
 EMA_MOMENTUM = 0.99
 FUSED_NEXT = ("ReLU", "BatchNormalization")  # ops the converter folds into the layer before them
 FUSED_ACTIVATIONS = ("relu", "relu6", "linear")  # activations TFLite fuses into CONV_2D / FULLY_CONNECTED
+# Ops whose int8 output keeps its input's scale: a range of their own would put a DEQUANTIZE/QUANTIZE pair
+# (a float round trip) after them (measured on v3: Dropout after MaxPooling).
+SAME_SCALE = ("MaxPooling2D", "MaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling1D", "Dropout",
+              "SpatialDropout2D", "Flatten", "Reshape", "ZeroPadding2D")
 
 
 def _qat_layers():
@@ -136,7 +141,8 @@ def qat_model(model):
                              for node in layer._inbound_nodes for parent in node.parent_nodes)
         readers = consumers.get(layer.name, [])
         fused_next = len(readers) == 1 and type(readers[0]).__name__ in FUSED_NEXT
-        return QuantizedLayer(layer, quantize_input=feeds_on_input, quantize_output=not fused_next)
+        same_scale = type(layer).__name__ in SAME_SCALE
+        return QuantizedLayer(layer, quantize_input=feeds_on_input, quantize_output=not (fused_next or same_scale))
 
     quantized = keras.models.clone_model(twin, clone_function=wrap)
     quantizers = [layer for wrapper in quantized.layers if isinstance(wrapper, QuantizedLayer)
@@ -173,7 +179,6 @@ def make(job: RecipeJob, destination: Path) -> dict:
 
     from edgedigits.artifacts.tflite_converter import keras_converter
     from edgedigits.classifier import LOGITS, describe_classifier
-    from edgedigits.quiet import native_output_silenced
 
     training = job.training()
     if training is None:
@@ -188,15 +193,7 @@ def make(job: RecipeJob, destination: Path) -> dict:
     # representative dataset is refused by the converter's own metrics hook before it looks for FakeQuant ops,
     # so full-integer is checked on the result instead.
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    if not job.float_io:
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-    try:
-        with native_output_silenced():
-            destination.write_bytes(converter.convert())
-    except Exception as err:
-        raise RecipeNotApplicable(f"qat: the converter refused the fine-tuned model "
-                                  f"({str(err).strip().splitlines()[0][:160]})") from None
+    write_converted(converter, destination, io_type=None if job.float_io else "int8", recipe="qat")
     floating = float_operators(destination, float_io=job.float_io)
     if floating:
         raise RecipeNotApplicable(f"qat: the converted file is not full-integer ({', '.join(floating[:4])} "
