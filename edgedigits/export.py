@@ -147,8 +147,13 @@ def export_model(*, model_dir: Path, formats: tuple[str, ...], config: ExportCon
         raise UsageError(f"{source}: --int8-recipe qat needs --train-data (MNIST fits only 28x28x1 10-class models)")
     data = export_data(classifier=classifier, options=options, config=config, mnist=mnist, source=str(source),
                        needs_calibration=any(ARTIFACTS[name].calibrated for name in formats))
+    mnist_data = data.record["test"].get("kind") == "mnist test"  # MNIST fits QAT only where it is the data
+    if int8_recipe == "qat" and train_data is None and not mnist_data:
+        raise UsageError(f"{source}: --int8-recipe qat needs --train-data (the model was exported with its own "
+                         "test data, so MNIST is not its training data)")
     training = training_loader(classifier=classifier, spec=data.spec, train_data=train_data,
-                               mnist_loader=lambda: mnist if mnist is not None else load_mnist())
+                               mnist_loader=lambda: mnist if mnist is not None else load_mnist(),
+                               mnist_fits=mnist_data)
 
     images, labels = data.test.images[:config.verify_samples], data.test.labels[:config.verify_samples]
     reference = run_keras_model(model, images, source)

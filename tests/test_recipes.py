@@ -350,3 +350,16 @@ def test_bench_shows_the_recipe(outlier_export, tmp_path):
     rows = {row["name"]: row for row in report["models"][0]["artifacts"]}
     assert rows["tflite_int8"]["recipe"] == "equalize" and rows["tflite_float32"]["recipe"] is None
     assert "tflite_int8 [equalize]" in result.output
+
+
+def test_qat_of_a_digit_shaped_model_with_its_own_data_needs_train_data(hostile, tmp_path, mnist):
+    """A 28x28x1 10-class model exported with its own test data (Fashion-MNIST, say) is not fine-tuned on digits."""
+    own = tmp_path / "own.npz"
+    np.savez(own, x=mnist.x_test[:300], y=mnist.y_test[:300])
+    out = tmp_path / "own"
+    result = cli("export", hostile / "outlier.keras", "--formats", "int8", "--int8-recipe", "qat", "--test-data", own,
+                 "--calibration-data", own, "--out", out)
+    assert result.exit_code == 2 and result.output.strip().splitlines()[-1].endswith(
+        "--int8-recipe qat needs --train-data (the model was exported with its own test data, so MNIST is not its "
+        "training data)"), result.output
+    assert not (out / "int8.tflite").exists()

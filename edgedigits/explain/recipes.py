@@ -45,11 +45,13 @@ def explain_recipes(*, model_dir: Path, format_name: str, data, manifest: dict |
     if classifier.output == LOGITS:
         reference = softmax(reference)
     entry = ((manifest or {}).get("artifacts") or {}).get(format_name) or {}
-    recorded = entry.get("calibration") or data.calibration or {}
+    recorded = {**(data.calibration or {}), **(entry.get("calibration") or {})}
     samples = int(recorded.get("samples", ExportConfig.calibration_samples))
     seed = int(recorded.get("seed", ExportConfig.calibration_seed))
     training = training_loader(classifier=classifier, spec=data.spec, train_data=train_data,
-                               mnist_loader=mnist_loader)
+                               mnist_loader=mnist_loader,
+                               mnist_fits=((manifest or {}).get("data") or {}).get("test", {}).get(
+                                   "kind", "mnist test") == "mnist test")
     with tempfile.TemporaryDirectory(prefix="edgedigits-recipes-") as scratch:
         sample = data.sample(min(samples, data.pool_size()), seed)
         context = ExportContext(model=model, calibration_images=lambda: sample,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import warnings
 
@@ -96,7 +97,8 @@ def layer_rows(debugger, layer_names: list[str]) -> list[dict]:
             "mean_error": float(record["mean_error"]), "max_abs_error": float(record["max_abs_error"]),
             "scale": scale, "elements": int(float(record["num_elements"])),
         })
-    return sorted(rows, key=lambda row: -row["rmse_over_scale"])
+    # A zero-scale tensor has no ratio (NaN): it goes last rather than anywhere NaN comparisons put it.
+    return sorted(rows, key=lambda row: (math.isnan(row["rmse_over_scale"]), -row["rmse_over_scale"]))
 
 
 def denylist_for(keep_float: tuple[str, ...], rows: list[dict]) -> list[str]:

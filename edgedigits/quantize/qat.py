@@ -198,7 +198,8 @@ def make(job: RecipeJob, destination: Path) -> dict:
     if floating:
         raise RecipeNotApplicable(f"qat: the converted file is not full-integer ({', '.join(floating[:4])} "
                                   "left in float)")
-    return {"entry": {"calibration": {"method": "quantization-aware fine-tuning; ranges from FakeQuant ops"}},
+    return {"entry": {"calibration": job.context.calibration | {
+                "method": "quantization-aware fine-tuning; activation ranges from FakeQuant ops, not the sample"}},
             "epochs": job.qat_epochs, "seed": job.seed, "learning_rate": LEARNING_RATE, "history": history,
             "train_data": training.record}
 

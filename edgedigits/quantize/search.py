@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from edgedigits.artifacts import ARTIFACTS, Tolerance
-from edgedigits.errors import CheckFailed
+from edgedigits.errors import CheckFailed, EdgeDigitsError
 from edgedigits.quantize import AUTO, REMEDIES, RecipeJob, RecipeNotApplicable, recipes_for
 
 ALL = "all"  # explain --recipes: every candidate, nothing chosen
@@ -159,6 +159,13 @@ def search_recipes(*, format_name: str, mode: str, job: RecipeJob, check: Callab
             made = REMEDIES[recipe].make(dataclasses.replace(job, check=verdict), candidate.path)
         except RecipeNotApplicable as err:  # this model, this recipe: a row; bad input still ends the export
             candidate.error = str(err)
+            return candidate
+        except EdgeDigitsError:
+            raise
+        except Exception as err:  # noqa: BLE001 - one recipe tripping on an unusual layer: its row, when searching
+            if mode not in (AUTO, ALL):
+                raise
+            candidate.error = f"{recipe} failed: {type(err).__name__}: {str(err).strip().splitlines()[0][:160] if str(err).strip() else ''}"
             return candidate
         candidate.seconds = time.perf_counter() - started
         candidate.entry = made.pop("entry", {})

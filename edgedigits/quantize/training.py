@@ -20,10 +20,12 @@ def _record(source: str, images: np.ndarray, labels: np.ndarray) -> dict:
     return {"source": source, "images": int(len(images)), "sha256": digest.hexdigest()}
 
 
-def training_loader(*, classifier, spec, train_data: str | None, mnist_loader: Callable[[], object]
-                    ) -> Callable[[], TrainingData | None]:
-    """A cached loader of the QAT data; None when the model has none (not digit-shaped, no --train-data).
-    --train-data is read at once when given, so a bad file is refused before any export work."""
+def training_loader(*, classifier, spec, train_data: str | None, mnist_loader: Callable[[], object],
+                    mnist_fits: bool = True) -> Callable[[], TrainingData | None]:
+    """A cached loader of the QAT data; None when the model has none: no --train-data, and MNIST does not fit
+    (not digit-shaped, or `mnist_fits` False: a digit-shaped model exported with its own test data, say
+    Fashion-MNIST, must not be fine-tuned on digits). --train-data is read at once when given, so a bad file is
+    refused before any export work."""
     from edgedigits.datasets import load_labelled
     from edgedigits.export_data import _absolute
 
@@ -38,7 +40,7 @@ def training_loader(*, classifier, spec, train_data: str | None, mnist_loader: C
 
     def load() -> TrainingData | None:
         if not cache:
-            if not classifier.digit_shaped:
+            if not (classifier.digit_shaped and mnist_fits):
                 cache.append(None)
             else:
                 mnist = mnist_loader()
