@@ -363,3 +363,17 @@ def test_qat_of_a_digit_shaped_model_with_its_own_data_needs_train_data(hostile,
         "--int8-recipe qat needs --train-data (the model was exported with its own test data, so MNIST is not its "
         "training data)"), result.output
     assert not (out / "int8.tflite").exists()
+
+
+def test_equalize_folds_batchnorm_and_crosses_pooling_exactly(mnist):
+    """BatchNorm as a pair's first half (gamma/beta scaled), a ReLU layer, max pooling and global average pooling
+    between the pairs: the equalized function is the original one."""
+    from edgedigits.data import scale
+    from edgedigits.quantize.equalize import check_unchanged, equalize_model, find_pairs
+
+    model = hostile_models.bn_gap(mnist, samples=2_000, epochs=1)
+    assert [(a.name, b.name) for a, b, _ in find_pairs(model)] == [("bn1", "conv2"), ("bn2", "output")]
+    twin, summary = equalize_model(model)
+    assert check_unchanged(model, twin, scale(mnist.x_test[:256])) < 1e-5
+    assert summary["scale_min"] != 1.0 or summary["scale_max"] != 1.0  # something was rescaled
+    assert not np.allclose(twin.get_layer("bn1").gamma.numpy(), model.get_layer("bn1").gamma.numpy())
