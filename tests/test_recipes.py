@@ -377,3 +377,23 @@ def test_equalize_folds_batchnorm_and_crosses_pooling_exactly(mnist):
     assert check_unchanged(model, twin, scale(mnist.x_test[:256])) < 1e-5
     assert summary["scale_min"] != 1.0 or summary["scale_max"] != 1.0  # something was rescaled
     assert not np.allclose(twin.get_layer("bn1").gamma.numpy(), model.get_layer("bn1").gamma.numpy())
+
+
+def test_onnx_fallback_excludes_the_worst_layers_nodes(hostile, tmp_path):
+    import onnx
+
+    plain, out = tmp_path / "plain", tmp_path / "fb"
+    assert cli("export", hostile / "outlier.keras", "--formats", "onnx-int8", "--int8-recipe", "ptq",
+               "--out", plain).exit_code == 1  # plain ONNX int8 misses even the export check on this model
+    result = cli("export", hostile / "outlier.keras", "--formats", "onnx-int8", "--int8-recipe", "fallback",
+                 "--out", out)
+    assert result.exit_code == 0, result.output
+    entry = _manifest(out)["artifacts"]["onnx_int8"]
+    recipe = entry["recipe"]
+    assert recipe["name"] == "fallback" and recipe["float_layers"] and recipe["tries"][-1]["passed"]
+    assert entry["verification"]["agreement"] >= 98.0
+    graph = onnx.load(str(out / "int8.onnx")).graph
+    quantized_inputs = {tensor for node in graph.node if node.op_type == "DequantizeLinear" for tensor in node.output}
+    for node in graph.node:
+        if node.name in recipe["float_nodes"] and node.op_type == "Conv":
+            assert not set(node.input) & quantized_inputs, node.name  # a float Conv reads float tensors

@@ -10,23 +10,19 @@ Weights get one SQNR each (float vs dequantized int8 weights).
 
 from __future__ import annotations
 
-import math
 import tempfile
 from pathlib import Path
 
 from edgedigits.artifacts import ONNX_OPSET, ExportContext
 from edgedigits.explain import Explanation, calibration_settings
-from edgedigits.quantize.debugger import keras_layer
+from edgedigits.quantize.debugger import onnx_tensor_rows
 from edgedigits.quiet import native_output_silenced
 
 DEBUG_SAMPLES = 200  # activations of every tensor are kept in memory per sample; 200 is plenty for SQNR
 
 
 def debug_onnx(*, model_dir: Path, entry: dict, data) -> Explanation:
-    from onnxruntime.quantization import qdq_loss_debug as qdq
-
     from edgedigits.artifacts import onnx_float32
-    from edgedigits.artifacts.onnx_int8 import calibration_reader, prepare_for_quantization
     from edgedigits.runtimes.keras_rt import load_keras_model
     from edgedigits.train import MODEL_FILE
 
@@ -40,29 +36,7 @@ def debug_onnx(*, model_dir: Path, entry: dict, data) -> Explanation:
         context = ExportContext(model=model, calibration_images=lambda: images, calibration={},
                                 opset=int(entry.get("opset", ONNX_OPSET)), work_dir=scratch)
         onnx_float32.export(context, scratch / "float.onnx")
-        input_name = prepare_for_quantization(scratch / "float.onnx", scratch / "prepared.onnx")
-        # Both graphs re-written so every intermediate tensor is also a graph output.
-        qdq.modify_model_output_intermediate_tensors(str(path), str(scratch / "qdq_aug.onnx"))
-        qdq.modify_model_output_intermediate_tensors(str(scratch / "prepared.onnx"), str(scratch / "float_aug.onnx"))
-        quantized = qdq.collect_activations(str(scratch / "qdq_aug.onnx"), calibration_reader(images, input_name))
-        floating = qdq.collect_activations(str(scratch / "float_aug.onnx"), calibration_reader(images, input_name))
-        matching = qdq.create_activation_matching(quantized, floating)
-        weight_error = qdq.compute_weight_error(qdq.create_weight_matching(str(scratch / "prepared.onnx"), str(path)))
-
-    # qdq.compute_activation_error indexes match["float"] unconditionally and crashes on a tensor the float
-    # graph lacks (ORT 1.32); the same SQNR, computed here with a guard. A tensor reproduced exactly scores
-    # ~361 dB (the SQNR function floors the noise at float epsilon), so values stay finite.
-    sqnr = qdq.compute_signal_to_quantization_noice_ratio
-    rows = [{"layer": keras_layer(name, layer_names) or "-", "kind": "activation", "tensor": name,
-             "qdq_sqnr": sqnr(match["pre_qdq"], match["post_qdq"]),
-             "float_sqnr": sqnr(match["float"], match["post_qdq"]) if match.get("float") else float("nan")}
-            for name, match in matching.items()]
-    rows += [{"layer": keras_layer(name, layer_names) or "-", "kind": "weight", "tensor": name,
-              "qdq_sqnr": error, "float_sqnr": error} for name, error in weight_error.items()]
-    # Ranked by float_sqnr, the error that reaches the answer; tensors with no float counterpart (converter
-    # helpers like Transpose__63) go last. qdq_sqnr alone misleads after a fused Relu: the quantizer gives
-    # Conv's output Relu's [0, max] range, so clipping the negatives (Relu's job) counts as "noise".
-    rows.sort(key=lambda row: (math.isnan(row["float_sqnr"]), row["float_sqnr"]))
+        rows = onnx_tensor_rows(scratch / "float.onnx", path, images, layer_names, scratch)
     notes = [f"SQNR in dB on {len(images)} of the manifest's calibration images (seed {seed}: "
              f"{data.calibration.get('source', 'MNIST training set')}); higher is better",
              "float_sqnr: quantized vs float model at this tensor (accumulated); qdq_sqnr: before vs after the "

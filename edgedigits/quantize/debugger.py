@@ -113,3 +113,42 @@ def denylist_for(keep_float: tuple[str, ...], rows: list[dict]) -> list[str]:
     return chosen
 
 
+
+
+def onnx_tensor_rows(float_path, qdq_path, images: np.ndarray, layer_names: list[str], scratch) -> list[dict]:
+    """Per-tensor SQNR (dB) of a QDQ int8 ONNX file against its float graph, worst first
+    (`onnxruntime.quantization.qdq_loss_debug`). The float graph is pre-processed exactly as the onnx_int8
+    exporter does before quantizing, so tensor names match the quantized graph. Two SQNRs per activation:
+    float_sqnr, the quantized model's tensor vs the float model's (error accumulated up to there), and
+    qdq_sqnr, the tensor before vs after its own QuantizeLinear/DequantizeLinear; weights get one each."""
+    from pathlib import Path
+
+    from onnxruntime.quantization import qdq_loss_debug as qdq
+
+    from edgedigits.artifacts.onnx_int8 import calibration_reader, prepare_for_quantization
+
+    scratch = Path(scratch)
+    prepared = scratch / "prepared.onnx"
+    input_name = prepare_for_quantization(Path(float_path), prepared)
+    # Both graphs re-written so every intermediate tensor is also a graph output.
+    qdq.modify_model_output_intermediate_tensors(str(qdq_path), str(scratch / "qdq_aug.onnx"))
+    qdq.modify_model_output_intermediate_tensors(str(prepared), str(scratch / "float_aug.onnx"))
+    quantized = qdq.collect_activations(str(scratch / "qdq_aug.onnx"), calibration_reader(images, input_name))
+    floating = qdq.collect_activations(str(scratch / "float_aug.onnx"), calibration_reader(images, input_name))
+    matching = qdq.create_activation_matching(quantized, floating)
+    weight_error = qdq.compute_weight_error(qdq.create_weight_matching(str(prepared), str(qdq_path)))
+    # qdq.compute_activation_error indexes match["float"] unconditionally and crashes on a tensor the float
+    # graph lacks (ORT 1.32); the same SQNR, computed here with a guard. A tensor reproduced exactly scores
+    # ~361 dB (the SQNR function floors the noise at float epsilon), so values stay finite.
+    sqnr = qdq.compute_signal_to_quantization_noice_ratio
+    rows = [{"layer": keras_layer(name, layer_names) or "-", "kind": "activation", "tensor": name,
+             "qdq_sqnr": sqnr(match["pre_qdq"], match["post_qdq"]),
+             "float_sqnr": sqnr(match["float"], match["post_qdq"]) if match.get("float") else float("nan")}
+            for name, match in matching.items()]
+    rows += [{"layer": keras_layer(name, layer_names) or "-", "kind": "weight", "tensor": name,
+              "qdq_sqnr": error, "float_sqnr": error} for name, error in weight_error.items()]
+    # Ranked by float_sqnr, the error that reaches the answer; tensors with no float counterpart (converter
+    # helpers like Transpose__63) go last. qdq_sqnr alone misleads after a fused Relu: the quantizer gives
+    # Conv's output Relu's [0, max] range, so clipping the negatives (Relu's job) counts as "noise".
+    rows.sort(key=lambda row: (math.isnan(row["float_sqnr"]), row["float_sqnr"]))
+    return rows

@@ -7,6 +7,9 @@ again with the worst layers on the converter's denylist, so they run in float be
 and each try is verified on the export's verification images. The first set that passes is kept; when none
 does within MAX_FLOAT_LAYERS, the last (largest) set is returned and the search records it as failing.
 
+ONNX int8 runs the same loop over onnxruntime's `nodes_to_exclude` (every node of a Keras layer), layers ranked by
+the worst SQNR of a tensor against its own QuantizeLinear/DequantizeLinear (qdq_loss_debug, explain's ONNX numbers).
+
 A float layer needs float kernels: TensorFlow Lite Micro has them for the common ops (conv, fully-connected,
 pooling, softmax), so such files often still run on an MCU, with a bigger arena. The search checks in TFLM.
 """
@@ -18,6 +21,7 @@ from pathlib import Path
 from edgedigits.quantize import TFLITE_INT8_FORMATS, RecipeJob, RecipeNotApplicable, Remedy
 
 MAX_FLOAT_LAYERS = 8  # beyond this, the model is mostly float: int16 or qat are the better remedies
+SQNR_SAMPLES = 200  # ONNX: every tensor's activations are held per sample; 200 rank the nodes well enough
 
 
 def ranked_layers(rows: list[dict]) -> list[str]:
@@ -26,6 +30,8 @@ def ranked_layers(rows: list[dict]) -> list[str]:
 
 
 def make(job: RecipeJob, destination: Path) -> dict:
+    if job.format == "onnx_int8":
+        return _make_onnx(job, destination)
     from edgedigits.quantize.debugger import (denylist_for, tensor_dtypes, layer_rows, make_debugger,
                                               quantize_calibrated)
 
@@ -55,5 +61,51 @@ def make(job: RecipeJob, destination: Path) -> dict:
             "layer_error": worst, "tries": tries}
 
 
+def _make_onnx(job: RecipeJob, destination: Path) -> dict:
+    """ONNX int8: the same greedy loop over onnxruntime's `nodes_to_exclude`, a Keras layer's nodes at a time."""
+    import tempfile
+
+    import onnx
+
+    from edgedigits.artifacts import onnx_float32
+    from edgedigits.artifacts.onnx_int8 import METHOD, quantize_onnx
+    from edgedigits.quantize.debugger import keras_layer, onnx_tensor_rows
+    from edgedigits.quiet import native_output_silenced
+
+    images = job.context.calibration_images()
+    layer_names = [layer.name for layer in job.context.model.layers]
+    with tempfile.TemporaryDirectory(prefix="edgedigits-fallback-", dir=job.context.work_dir) as scratch, \
+            native_output_silenced():
+        scratch = Path(scratch)
+        onnx_float32.export(job.context, scratch / "float.onnx")
+        quantize_onnx(scratch / "float.onnx", scratch / "plain.onnx", images)
+        rows = onnx_tensor_rows(scratch / "float.onnx", scratch / "plain.onnx", images[:SQNR_SAMPLES], layer_names,
+                                scratch)
+        # Layers ranked by their worst *own* error (qdq_sqnr: a tensor before vs after its QuantizeLinear/
+        # DequantizeLinear): the accumulated float_sqnr blames every layer after the culprit. The nodes of a
+        # layer in the pre-processed graph quantize_static sees are what nodes_to_exclude names.
+        worst: dict[str, float] = {}
+        for row in rows:
+            if row["kind"] == "activation" and row["layer"] != "-":
+                worst[row["layer"]] = min(worst.get(row["layer"], float("inf")), row["qdq_sqnr"])
+        layers = sorted(worst, key=worst.get)
+        graph_nodes = [node.name for node in onnx.load(str(scratch / "prepared.onnx")).graph.node]
+        nodes_of = {layer: [name for name in graph_nodes if keras_layer(name + "/", [layer])] for layer in layers}
+        if not any(nodes_of.values()):
+            raise RecipeNotApplicable("fallback: no quantized ONNX node to keep in float")
+        tries = []
+        for count in range(1, min(MAX_FLOAT_LAYERS, len(layers)) + 1):
+            kept = layers[:count]
+            excluded = [name for layer in kept for name in nodes_of[layer]]
+            quantize_onnx(scratch / "float.onnx", destination, images, nodes_to_exclude=excluded)
+            verdict = job.check(destination)
+            tries.append({"float_layers": kept, "agreement": verdict["agreement"], "passed": verdict["passed"]})
+            if verdict["passed"]:
+                break
+    return {"entry": {"calibration": job.context.calibration | {"method": METHOD + "; nodes_to_exclude"}},
+            "float_layers": kept, "float_nodes": excluded,
+            "layer_error": {layer: round(worst[layer], 1) for layer in kept}, "tries": tries}
+
+
 REMEDY = Remedy(name="fallback", summary="fewest layers kept in float, worst per-layer error first",
-                formats=TFLITE_INT8_FORMATS, make=make)
+                formats=(*TFLITE_INT8_FORMATS, "onnx_int8"), make=make)
