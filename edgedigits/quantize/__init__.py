@@ -20,7 +20,7 @@ it, fallback acts on it), `graph` (reading a Keras functional graph), `training`
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -60,7 +60,6 @@ class RecipeJob:
     qat_epochs: int = 2
     seed: int = 0
     on_progress: Callable[[str], None] | None = None  # one line per step (QAT epochs), for the CLI
-    notes: list[str] = field(default_factory=list)
 
     @property
     def float_io(self) -> bool:

@@ -23,7 +23,6 @@ from edgedigits.errors import CheckFailed, EdgeDigitsError
 from edgedigits.quantize import AUTO, REMEDIES, RecipeJob, RecipeNotApplicable, recipes_for
 
 ALL = "all"  # explain --recipes: every candidate, nothing chosen
-CHEAP = ("equalize", "fallback", "int16")  # auto makes all of these once plain int8 fails
 LATENCY_RUNS = 100  # batch-1 calls per candidate: enough for a stable median on models this small
 
 
@@ -182,12 +181,15 @@ def search_recipes(*, format_name: str, mode: str, job: RecipeJob, check: Callab
     else:
         candidates = [make("ptq")]
         if mode == ALL or not candidates[0].passed:
-            candidates += [make(recipe) for recipe in CHEAP if recipe in available]
-            wants_qat = mode == ALL or not any(candidate.passed for candidate in candidates)
-            if "qat" in available and wants_qat:
-                candidates.append(make("qat") if job.training() is not None else
-                                  Candidate("qat", error="no training data (pass --train-data; MNIST is used "
-                                                         "for 28x28x1 10-class models)"))
+            # The registry's order of cost: remedies that keep the data they have first, all of them; those that
+            # train only when none of those passed.
+            cheap = [name for name in available if name != "ptq" and not REMEDIES[name].needs_training_data]
+            trained = [name for name in available if REMEDIES[name].needs_training_data]
+            candidates += [make(recipe) for recipe in cheap]
+            if mode == ALL or not any(candidate.passed for candidate in candidates):
+                candidates += [make(recipe) if job.training() is not None else
+                               Candidate(recipe, error="no training data (pass --train-data; MNIST is used for "
+                                                       "28x28x1 10-class models)") for recipe in trained]
     passing = [candidate for candidate in candidates if candidate.passed]
     chosen = None
     if mode != ALL and passing:
